@@ -7,13 +7,14 @@ if(PV_WITH_CUDA)
   include(CheckLanguage)
   check_language(CUDA)
   if(CMAKE_CUDA_COMPILER)
+    # sm_90a code for the H100 plus PTX so newer GPUs can JIT it (set before enable_language,
+    # which would otherwise pick the compiler's default).
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES 90a-real 90-virtual)
+    endif()
     enable_language(CUDA)
     find_package(CUDAToolkit REQUIRED)
     set(PV_HAVE_CUDA ON)
-    # sm_90a code for the H100 plus PTX so newer GPUs can JIT it.
-    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES STREQUAL "52")
-      set(CMAKE_CUDA_ARCHITECTURES 90a-real 90-virtual)
-    endif()
     set(CMAKE_CUDA_STANDARD 20)
     message(STATUS "pv: CUDA engine enabled (${CMAKE_CUDA_COMPILER}, archs ${CMAKE_CUDA_ARCHITECTURES})")
   endif()
