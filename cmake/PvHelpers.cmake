@@ -26,3 +26,16 @@ function(pv_warnings target)
   target_compile_options(${target} PRIVATE
     $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion>)
 endfunction()
+
+# pv_add_fuzzer(NAME fuzz_<what> SOURCES <...> LIBS <...>): a libFuzzer target, built only with
+# -DPV_FUZZ=ON and clang. ci/fuzz.sh runs every fuzz_* target for a bounded time, seeded from
+# the folder `corpus/` next to the CMakeLists.txt that defines it.
+function(pv_add_fuzzer)
+  cmake_parse_arguments(F "" "NAME" "SOURCES;LIBS" ${ARGN})
+  if(NOT PV_FUZZ)
+    return()
+  endif()
+  add_executable(${F_NAME} ${F_SOURCES})
+  target_link_libraries(${F_NAME} PRIVATE ${F_LIBS})
+  target_link_options(${F_NAME} PRIVATE -fsanitize=fuzzer)
+endfunction()
