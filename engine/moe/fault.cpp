@@ -1,9 +1,10 @@
-// Fault switches: PV_FAULT=<name> selects one planted bug in a -DPV_FAULT_INJECTION=ON build.
+// The fault switch: PV_FAULT=<name> (one of the enum names in fault.hpp) read once per process.
+// Without -DPV_FAULT_INJECTION=ON the variable is ignored and active_fault() is always none.
 #include "engine/moe/fault.hpp"
 
 #include <cstdio>
 #include <cstdlib>
-#include <string>
+#include <stdexcept>
 
 namespace pv::engine {
 
@@ -26,28 +27,27 @@ std::vector<Fault> all_faults() {
 }
 
 namespace {
-Fault parse_env() {
-#ifdef PV_FAULT_INJECTION
+[[maybe_unused]] Fault parse_fault_env() {
   const char* v = std::getenv("PV_FAULT");
   if (v == nullptr || *v == '\0') return Fault::none;
   const std::string s(v);
   if (s == "none") return Fault::none;
   for (Fault f : all_faults())
     if (s == to_string(f)) return f;
-  // An unknown name must not silently run the unfaulted engine (the falsifier would "pass").
-  std::fprintf(stderr, "pv: PV_FAULT=%s is not a known fault; known: ", v);
-  for (Fault f : all_faults()) std::fprintf(stderr, "%s ", to_string(f));
-  std::fprintf(stderr, "\n");
-  std::abort();
-#else
-  return Fault::none;
-#endif
+  // A typo must not silently run the clean engine while the caller believes a bug is planted.
+  std::string known;
+  for (Fault f : all_faults()) known += std::string(" ") + to_string(f);
+  throw std::invalid_argument("PV_FAULT='" + s + "' is not a known fault; known:" + known);
 }
 }  // namespace
 
 Fault active_fault() {
-  static const Fault f = parse_env();  // read once: the environment is fixed for a run
+#ifdef PV_FAULT_INJECTION
+  static const Fault f = parse_fault_env();  // read once; thread-safe static init
   return f;
+#else
+  return Fault::none;
+#endif
 }
 
 }  // namespace pv::engine
