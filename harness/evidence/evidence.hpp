@@ -73,5 +73,8 @@ EvidenceFile from_json_text(const std::string& text, const std::string& origin);
 // SHA-256 (hex) of a file's bytes, and of a directory tree (sorted relative paths + contents).
 std::string sha256_file(const std::string& path);
 std::string sha256_tree(const std::string& dir);
+// sha256_tree for a directory, sha256_file for anything else: how `pv run` hashes a source
+// group ("engine/cpu" or "engine/moe/engine.hpp") and how `pv report` re-checks it.
+std::string sha256_path(const std::string& path);
 
 }  // namespace pv::evidence
