@@ -46,6 +46,7 @@ struct Metadata {
   std::string description;
   std::vector<std::string> references;
   std::vector<std::string> depends_on;  // contract names
+  std::vector<SourceLoc> depends_on_locs;  // where each depends_on entry is
   std::vector<Amendment> amendment_history;
   SourceLoc loc;
 };
@@ -53,6 +54,7 @@ struct Metadata {
 struct Equation {
   std::string name;  // the key under `equations:`
   std::string formula, domain, codomain;
+  std::string description;  // optional prose
   std::vector<std::string> invariants, preconditions, postconditions;
   SourceLoc loc;
 };
@@ -69,6 +71,7 @@ struct Stage {
   StageStatus status = StageStatus::PENDING;
   std::string description;
   std::vector<std::string> expected_acceptance;  // obligation IDs
+  std::vector<SourceLoc> expected_acceptance_locs;
   std::vector<Backend> backends;                 // backends the stage needs
   std::vector<std::string> evidence;
   std::vector<std::string> blockers;
@@ -79,6 +82,7 @@ struct FalsificationTest {
   std::string id;  // FALSIFY-...
   std::string rule, prediction, test, if_fails;
   std::vector<std::string> discharges;  // obligation IDs
+  std::vector<SourceLoc> discharges_locs;
   FalsifierKind kind = FalsifierKind::property;
   std::vector<Backend> backends;
   std::vector<Threshold> thresholds;
@@ -90,12 +94,15 @@ struct FalsificationTest {
 
 struct QaGate {
   std::string id, name, description, pass_criteria;
+  SourceLoc pass_criteria_loc;
   std::vector<std::string> checks;
   SourceLoc loc;
 };
 
 struct KaniHarness {
   std::string id, obligation, property, strategy, harness;
+  std::string solver;  // optional
+  SourceLoc obligation_loc;
   int bound = 0;
   SourceLoc loc;
 };
