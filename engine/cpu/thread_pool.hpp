@@ -1,0 +1,47 @@
+#pragma once
+// A fixed pool of std::threads running index ranges with dynamic scheduling. The caller takes
+// part as worker 0, so a pool of 1 runs everything inline. Results never depend on which worker
+// ran an item: every item writes its own outputs (no shared accumulators, no atomics on data).
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace pv::engine::cpu {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads);  // <= 0: std::thread::hardware_concurrency()
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return static_cast<int>(workers_.size()) + 1; }
+  // fn(item, worker) for every item in [0, n); returns when all are done. The first exception
+  // thrown by any item is rethrown here (the remaining items are skipped).
+  void parallel_for(std::size_t n, const std::function<void(std::size_t, int)>& fn);
+
+ private:
+  void worker_loop(int id);
+  void run_items(int id);
+
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable start_cv_, done_cv_;
+  const std::function<void(std::size_t, int)>* fn_ = nullptr;
+  std::size_t n_ = 0;
+  std::atomic<std::size_t> next_{0};
+  std::atomic<bool> failed_{false};
+  std::exception_ptr error_;
+  std::uint64_t generation_ = 0;
+  int busy_ = 0;
+  bool stop_ = false;
+};
+
+int default_threads();  // hardware_concurrency, at least 1
+
+}  // namespace pv::engine::cpu

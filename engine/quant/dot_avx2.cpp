@@ -1,0 +1,214 @@
+// AVX2 kernels, compiled for AVX2+FMA by function attribute and only called when the CPU has
+// them (dot.cpp checks __builtin_cpu_supports). dot_q8k kernels compute the same exact integer
+// sums as dot_scalar.cpp and finish each block with the shared f32 steps of dot_impl.hpp.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "engine/quant/dot_impl.hpp"
+#include "engine/quant/scales.hpp"
+#include "engine/quant/types.hpp"
+
+#define PV_AVX2 __attribute__((target("avx2,fma")))
+
+namespace pv::engine::quant::detail {
+namespace {
+
+PV_AVX2 inline std::int32_t hsum_i32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+  return _mm_cvtsi128_si32(s);
+}
+
+PV_AVX2 inline float hsum_f32(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// acc += (scale * q) * x for 32 values; q are unsigned bytes minus `bias`, w = s*(q-bias) or
+// s*q - m exactly as the scalar dequantisation evaluates it (mul then sub, never fused).
+PV_AVX2 inline void fma32_affine(const std::uint8_t* q, float s, float m, const float* x, __m256* acc) {
+  const __m256 vs = _mm256_set1_ps(s), vm = _mm256_set1_ps(m);
+  for (int g = 0; g < 4; ++g) {
+    const __m256i qi = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q + 8 * g)));
+    const __m256 w = _mm256_sub_ps(_mm256_mul_ps(vs, _mm256_cvtepi32_ps(qi)), vm);
+    acc[g] = _mm256_fmadd_ps(w, _mm256_loadu_ps(x + 8 * g), acc[g]);
+  }
+}
+
+// acc += (scale * q) * x for 16 signed values.
+PV_AVX2 inline void fma16_signed(const std::int8_t* q, float s, const float* x, __m256* acc) {
+  const __m256 vs = _mm256_set1_ps(s);
+  for (int g = 0; g < 2; ++g) {
+    const __m256i qi = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q + 8 * g)));
+    acc[g] = _mm256_fmadd_ps(_mm256_mul_ps(vs, _mm256_cvtepi32_ps(qi)), _mm256_loadu_ps(x + 8 * g), acc[g]);
+  }
+}
+
+// The 256 Q6_K values (q - 32) of one block, in value order.
+PV_AVX2 void q6k_values(const BlockQ6K& b, std::int8_t* out) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3), k32 = _mm256_set1_epi8(32);
+  for (int h = 0; h < 2; ++h) {
+    const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h));
+    const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h + 32));
+    const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * h));
+    const __m256i lo[4] = {_mm256_and_si256(ql0, m4), _mm256_and_si256(ql1, m4),
+                           _mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4),
+                           _mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4)};
+    for (int k = 0; k < 4; ++k) {
+      const __m256i hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), m2), 4);
+      const __m256i q = _mm256_sub_epi8(_mm256_or_si256(lo[k], hi), k32);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 128 * h + 32 * k), q);
+    }
+  }
+}
+
+PV_AVX2 float f32_q4k(const std::uint8_t* row, const float* x, std::int64_t nb) {
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  BlockQ4K b;
+  alignas(32) std::uint8_t q[QK_K];
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  for (std::int64_t i = 0; i < nb; ++i) {
+    std::memcpy(&b, row + i * sizeof(BlockQ4K), sizeof b);
+    const float d = f16_to_f32(b.d), dmin = f16_to_f32(b.dmin);
+    const ScaleMin s = unpack_q4k_scales(b.scales);
+    for (int c = 0; c < 4; ++c) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(q + 64 * c), _mm256_and_si256(v, m4));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(q + 64 * c + 32), _mm256_and_si256(_mm256_srli_epi16(v, 4), m4));
+    }
+    const float* xb = x + i * QK_K;
+    for (int j = 0; j < 8; ++j)
+      fma32_affine(q + 32 * j, d * static_cast<float>(s.sc[j]), dmin * static_cast<float>(s.m[j]), xb + 32 * j, acc);
+  }
+  return hsum_f32(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+}
+
+PV_AVX2 float f32_q6k(const std::uint8_t* row, const float* x, std::int64_t nb) {
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  BlockQ6K b;
+  alignas(32) std::int8_t q[QK_K];
+  for (std::int64_t i = 0; i < nb; ++i) {
+    std::memcpy(&b, row + i * sizeof(BlockQ6K), sizeof b);
+    q6k_values(b, q);
+    const float d = f16_to_f32(b.d);
+    for (int j = 0; j < 16; ++j)
+      fma16_signed(q + 16 * j, d * static_cast<float>(b.scales[j]), x + i * QK_K + 16 * j, acc);
+  }
+  return hsum_f32(_mm256_add_ps(acc[0], acc[1]));
+}
+
+PV_AVX2 float f32_q8_0(const std::uint8_t* row, const float* x, std::int64_t nb) {
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  BlockQ8_0 b;
+  for (std::int64_t i = 0; i < nb; ++i) {
+    std::memcpy(&b, row + i * sizeof(BlockQ8_0), sizeof b);
+    const float d = f16_to_f32(b.d);
+    fma16_signed(b.qs, d, x + 32 * i, acc);
+    fma16_signed(b.qs + 16, d, x + 32 * i + 16, acc);
+  }
+  return hsum_f32(_mm256_add_ps(acc[0], acc[1]));
+}
+
+PV_AVX2 float f32_f32(const std::uint8_t* row, const float* x, std::int64_t n) {
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  const auto* w = reinterpret_cast<const float*>(row);  // loadu: no alignment assumed
+  for (std::int64_t i = 0; i < n; i += 32)
+    for (int g = 0; g < 4; ++g)
+      acc[g] = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8 * g), _mm256_loadu_ps(x + i + 8 * g), acc[g]);
+  return hsum_f32(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+}
+
+PV_AVX2 float q8k_q4k(const std::uint8_t* row, const BlockQ8K* x, std::int64_t nb) {
+  float acc = 0;
+  BlockQ4K b;
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  for (std::int64_t i = 0; i < nb; ++i) {
+    std::memcpy(&b, row + i * sizeof(BlockQ4K), sizeof b);
+    const ScaleMin s = unpack_q4k_scales(b.scales);
+    __m256i sum = _mm256_setzero_si256();
+    for (int c = 0; c < 4; ++c) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
+      const __m256i lo = _mm256_and_si256(v, m4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+      const __m256i xl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 64 * c));
+      const __m256i xh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 64 * c + 32));
+      // maddubs: |pair| <= 2 * 15 * 128 = 3840, no int16 saturation.
+      sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(lo, xl), _mm256_set1_epi16(s.sc[2 * c])));
+      sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(hi, xh), _mm256_set1_epi16(s.sc[2 * c + 1])));
+    }
+    std::int32_t summ = 0;
+    for (int j = 0; j < 8; ++j) summ += s.m[j] * (x[i].bsums[2 * j] + x[i].bsums[2 * j + 1]);
+    acc = q4k_block_finish(acc, x[i].d, b.d, b.dmin, hsum_i32(sum), summ);
+  }
+  return acc;
+}
+
+PV_AVX2 float q8k_q6k(const std::uint8_t* row, const BlockQ8K* x, std::int64_t nb) {
+  float acc = 0;
+  BlockQ6K b;
+  alignas(32) std::int8_t q[QK_K];
+  for (std::int64_t i = 0; i < nb; ++i) {
+    std::memcpy(&b, row + i * sizeof(BlockQ6K), sizeof b);
+    q6k_values(b, q);
+    __m256i sum = _mm256_setzero_si256();
+    for (int k = 0; k < 8; ++k) {  // 32 values, two scales
+      // Widen to int16 so q - 32 stays signed: |q * qx| <= 32 * 128, pair sums exact in madd.
+      const __m256i qa = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 32 * k)));
+      const __m256i qb = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 32 * k + 16)));
+      const __m256i xa = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].qs + 32 * k)));
+      const __m256i xb = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].qs + 32 * k + 16)));
+      const __m256i pa = _mm256_mullo_epi32(_mm256_madd_epi16(qa, xa), _mm256_set1_epi32(b.scales[2 * k]));
+      const __m256i pb = _mm256_mullo_epi32(_mm256_madd_epi16(qb, xb), _mm256_set1_epi32(b.scales[2 * k + 1]));
+      sum = _mm256_add_epi32(sum, _mm256_add_epi32(pa, pb));
+    }
+    acc = q6k_block_finish(acc, x[i].d, b.d, hsum_i32(sum));
+  }
+  return acc;
+}
+
+PV_AVX2 float q8k_q8_0(const std::uint8_t* row, const BlockQ8K* x, std::int64_t nb) {
+  float acc = 0;
+  BlockQ8_0 b;
+  for (std::int64_t i = 0; i < nb; ++i) {
+    std::memcpy(&b, row + i * sizeof(BlockQ8_0), sizeof b);
+    const BlockQ8K& xb = x[i / 8];
+    const std::int8_t* xq = xb.qs + 32 * (i % 8);
+    __m256i sum = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {  // int16 products: exact even for -128 * -128
+      const __m256i w = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs + 16 * h)));
+      const __m256i v = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xq + 16 * h)));
+      sum = _mm256_add_epi32(sum, _mm256_madd_epi16(w, v));
+    }
+    acc = q8_0_block_finish(acc, xb.d, b.d, hsum_i32(sum));
+  }
+  return acc;
+}
+
+}  // namespace
+
+bool dot_f32_avx2(int type, const std::uint8_t* row, const float* x, std::int64_t n, float* out) {
+  switch (static_cast<Type>(type)) {
+    case Type::Q4_K: *out = f32_q4k(row, x, n / QK_K); return true;
+    case Type::Q6_K: *out = f32_q6k(row, x, n / QK_K); return true;
+    case Type::Q8_0: *out = f32_q8_0(row, x, n / QK8_0); return true;
+    case Type::F32:
+      if (n % 32 != 0) return false;
+      *out = f32_f32(row, x, n);
+      return true;
+    default: return false;
+  }
+}
+
+bool dot_q8k_avx2(int type, const std::uint8_t* row, const BlockQ8K* x, std::int64_t n, float* out) {
+  switch (static_cast<Type>(type)) {
+    case Type::Q4_K: *out = q8k_q4k(row, x, n / QK_K); return true;
+    case Type::Q6_K: *out = q8k_q6k(row, x, n / QK_K); return true;
+    case Type::Q8_0: *out = q8k_q8_0(row, x, n / QK8_0); return true;
+    default: return false;
+  }
+}
+
+}  // namespace pv::engine::quant::detail
