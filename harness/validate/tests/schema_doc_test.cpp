@@ -24,8 +24,8 @@ namespace {
 
 const nlohmann::json& at_path(const nlohmann::json& root, const nlohmann::json& node) {
   if (node.contains("$ref")) {
-    std::string ref = node["$ref"].get<std::string>();  // "#/$defs/name"
-    return root["$defs"][ref.substr(ref.rfind('/') + 1)];
+    std::string ref = node["$ref"].get<std::string>();  // "#/definitions/name"
+    return root["definitions"][ref.substr(ref.rfind('/') + 1)];
   }
   return node;
 }
@@ -48,9 +48,9 @@ TEST_CASE("the JSON Schema lists the loader's keys and required keys", "[validat
     std::string def(s.name);
     for (const char* suffix : {"[]", ".*"})
       if (def.size() > 2 && def.substr(def.size() - 2) == suffix) def.resize(def.size() - 2);
-    INFO("JSON Schema $defs lacks " << def);
-    REQUIRE(root["$defs"].contains(def));
-    defs[std::string(s.name)] = &root["$defs"][def];
+    INFO("JSON Schema definitions lacks " << def);
+    REQUIRE(root["definitions"].contains(def));
+    defs[std::string(s.name)] = &root["definitions"][def];
   }
   for (const auto& s : schema::sections()) {
     const auto& obj = at_path(root, *defs[std::string(s.name)]);
