@@ -100,3 +100,10 @@ TEST_CASE("validate: arbitrary bytes never throw", "[validate][malformed][proper
     RC_ASSERT(r.contract.has_value() || !r.findings.empty());
   });
 }
+
+TEST_CASE("validate: huge values are clipped in messages", "[validate][malformed]") {
+  std::string text = "kind: " + std::string(100000, 'x') + "\n" + std::string(50000, 'y') + ": 1\n";
+  auto r = load_contract_text(text, "clip.yaml");
+  REQUIRE(!r.findings.empty());
+  for (const auto& f : r.findings) CHECK(f.message.size() < 400);
+}
