@@ -84,7 +84,7 @@ def moe_layer(L, h):
             u = L["up"][e] @ x[t]
             out[t] += w[j] * (L["down"][e] @ (g / (1 + np.exp(-g)) * u))
         margin = np.sort(p[t])[::-1]
-        routing.append((sel, w, margin[K - 1] - margin[K]))
+        routing.append((sel, w, p[t, sel], margin[K - 1] - margin[K]))
     return out, routing
 
 
@@ -118,10 +118,11 @@ def main():
             if routing["mode"] != mode or len(routing["layers"]) != LAYERS:
                 print(f"{mode}: routing JSON header wrong: {routing['mode']}, {len(routing['layers'])} layers")
                 failures += 1
-            for t, (sel, w, margin) in enumerate(ref_routing[0]):
+            for t, (sel, w, probs, margin) in enumerate(ref_routing[0]):
                 got = routing["layers"][0]["tokens"][t]
-                if margin > 1e-5 and (got["experts"] != sel or not np.allclose(got["weights"], w, atol=1e-5)):
-                    print(f"{mode}: token {t} routing {got} != numpy {sel} {w}")
+                if margin > 1e-5 and (got["experts"] != sel or not np.allclose(got["weights"], w, atol=1e-5)
+                                      or not np.allclose(got["probs"], probs, atol=1e-6)):
+                    print(f"{mode}: token {t} routing {got} != numpy {sel} {w} {probs}")
                     failures += 1
     print("forward_vs_numpy:", "FAILED" if failures else "passed")
     return 1 if failures else 0
