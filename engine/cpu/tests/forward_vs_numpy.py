@@ -23,11 +23,24 @@ D, E, K, F, LAYERS, T = 256, 8, 2, 256, 2, 6
 
 
 def random_q4k(rng, n_rows, cols):
-    blocks = rng.integers(0, 256, size=(n_rows, cols // 256, 144), dtype=np.uint8)
-    d = rng.uniform(0.002, 0.01, size=blocks.shape[:2]).astype(np.float16)
-    dmin = rng.uniform(0.001, 0.005, size=blocks.shape[:2]).astype(np.float16)
-    blocks[..., 0:2] = d.view(np.uint8).reshape(*blocks.shape[:2], 2)
-    blocks[..., 2:4] = dmin.view(np.uint8).reshape(*blocks.shape[:2], 2)
+    """Random nibbles with scales and mins chosen so every sub-block is roughly centred, as a
+    quantiser makes them (uncentred rows would make every dot product cancel and inflate the
+    q8 error beyond what real weights show)."""
+    nb = cols // 256
+    blocks = rng.integers(0, 256, size=(n_rows, nb, 144), dtype=np.uint8)
+    d = rng.uniform(0.002, 0.01, size=(n_rows, nb)).astype(np.float16)
+    dmin = (d.astype(np.float32) * 8).astype(np.float16)
+    sc = rng.integers(16, 64, size=(n_rows, nb, 8))
+    # mean nibble 7.5: d sc 7.5 - dmin m = 0  ->  m = sc 7.5 d / dmin
+    m = np.clip(np.rint(sc * 7.5 * d.astype(np.float64)[..., None] / dmin.astype(np.float64)[..., None]), 0, 63).astype(int)
+    s = np.zeros((n_rows, nb, 12), dtype=np.int64)
+    for j in range(4):  # packing of moe-facts.md
+        s[..., j] = sc[..., j] | ((sc[..., j + 4] >> 4) << 6)
+        s[..., j + 4] = m[..., j] | ((m[..., j + 4] >> 4) << 6)
+        s[..., j + 8] = (sc[..., j + 4] & 0xF) | ((m[..., j + 4] & 0xF) << 4)
+    blocks[..., 0:2] = d.view(np.uint8).reshape(n_rows, nb, 2)
+    blocks[..., 2:4] = dmin.view(np.uint8).reshape(n_rows, nb, 2)
+    blocks[..., 4:16] = s.astype(np.uint8)
     return blocks.reshape(n_rows, -1)
 
 
@@ -99,14 +112,17 @@ def main():
         layers = write_model(model, rng)
         h = rng.standard_normal((T, D)).astype(np.float32)
         np.save(os.path.join(tmp, "x.npy"), h)
-        ref = h.astype(np.float64)
-        ref_routing = []
+        refs, ref_routing = [h.astype(np.float64)], []
         for L in layers:
-            ref, r = moe_layer(L, ref)
+            out, r = moe_layer(L, refs[-1])
+            refs.append(out)
             ref_routing.append(r)
-        for mode, tol in (("exact", 1e-4), ("q8", 5e-2)):
+        # q8 runs one layer: its perturbation of layer 0's output may legitimately flip a near
+        # tie in layer 1's routing, which no activation tolerance could absorb.
+        for mode, tol, n_layers in (("exact", 1e-4, LAYERS), ("q8", 5e-2, 1)):
+            ref = refs[n_layers]
             y_path, r_path = os.path.join(tmp, f"y_{mode}.npy"), os.path.join(tmp, f"r_{mode}.json")
-            cmd = [pv, "forward", "--model", model, "--layers", f"0:{LAYERS}", "--input", os.path.join(tmp, "x.npy"),
+            cmd = [pv, "forward", "--model", model, "--layers", f"0:{n_layers}", "--input", os.path.join(tmp, "x.npy"),
                    "--output", y_path, "--mode", mode, "--routing", r_path]
             subprocess.run(cmd, check=True)
             y = np.load(y_path).astype(np.float64)
@@ -115,7 +131,7 @@ def main():
             print(f"{mode}: relative error of the MoE part {err:.3g} (tolerance {tol}) {'ok' if ok else 'FAIL'}")
             failures += not ok
             routing = json.load(open(r_path))
-            if routing["mode"] != mode or len(routing["layers"]) != LAYERS:
+            if routing["mode"] != mode or len(routing["layers"]) != n_layers:
                 print(f"{mode}: routing JSON header wrong: {routing['mode']}, {len(routing['layers'])} layers")
                 failures += 1
             for t, (sel, w, probs, margin) in enumerate(ref_routing[0]):
