@@ -19,6 +19,7 @@
 #include <cmath>
 
 #include "engine/cpu/dequant_row.hpp"
+#include "engine/cpu/dot_multi.hpp"
 #include "engine/cpu/routing.hpp"
 #include "engine/moe/fault.hpp"
 #include "engine/quant/quantize.hpp"
@@ -39,7 +40,8 @@ float silu(float g) { return g / (1.0f + std::exp(-g)); }
 //         expanded once to f32 in the worker's buffer and dotted with dot_expanded, which is
 //         bit-identical to quant::dot_f32 (dequant_row.hpp): the unpacking is paid once per
 //         batch and a token's bits do not depend on how many others share its expert.
-//  q8:    quant::dot_q8k per token (integer sums over the row as stored).
+//  q8:    dot_q8k_multi (dot_multi.hpp): one row against the Q8_K activations of all its
+//         tokens, bit-identical to quant::dot_q8k per token.
 constexpr int kExpandMin = 3;  // expanding costs about 0.6 fused dots; pays from 3 tokens
 struct RowDot {
   ActivationMode mode;
@@ -52,7 +54,7 @@ struct RowDot {
   }
   float operator()(const ExpertTensor& t, const std::uint8_t* row, const float* wrow, const float* xf,
                    const quant::BlockQ8K* xq) const {
-    if (mode == ActivationMode::q8) return quant::dot_q8k(t.type, row, xq, t.cols, isa);
+    (void)xq;
     if (wrow != nullptr) return dot_expanded(t.type, wrow, xf, t.cols, isa);
     return quant::dot_f32(t.type, row, xf, t.cols, isa);
   }
@@ -96,7 +98,11 @@ void size_scratch(const MoeConfig& c, ActivationMode mode, int T, int threads, S
   // Per worker: one expanded row (exact mode) and the gate results of one row for its tokens.
   s.wrow.resize(q8 ? 0 : size_t(threads) * std::max(d, F));
   s.gtmp.resize(size_t(threads));
+  s.utmp.resize(size_t(threads));
+  s.qptr.resize(size_t(threads));
   for (auto& g : s.gtmp) g.resize(t * k);
+  for (auto& g : s.utmp) g.resize(t * k);
+  for (auto& g : s.qptr) g.resize(q8 ? t * k : 0);
   s.items.reserve(E * ((std::max(F, C) + kRowsPerItem - 1) / kRowsPerItem));
 }
 
@@ -147,26 +153,27 @@ int run_layer(const LayerRun& run, const float* h, int T, float* out, Scratch& s
     const WorkItem w = s.items[i];
     const SlotRange sr = slots_of(w.expert);
     const RowDot dot = dot_for(worker);
-    std::vector<float>& gtmp = s.gtmp[size_t(worker)];
+    float* gtmp = s.gtmp[size_t(worker)].data();
+    float* utmp = s.utmp[size_t(worker)].data();
     const std::uint8_t* g0 = L.gate.expert(w.expert);
     const std::uint8_t* u0 = L.up.expert(w.expert);
+    const int nt = int(sr.end - sr.begin);
+    const quant::BlockQ8K** xq = s.qptr[size_t(worker)].data();
+    if (q8)
+      for (int n = 0; n < nt; ++n) xq[n] = &s.xq[size_t(sr.begin[n]) / size_t(k) * xblocks];
     for (int r = w.row0; r < std::min(F, w.row0 + kRowsPerItem); ++r) {
       const std::uint8_t* grow = g0 + L.gate.row_bytes() * size_t(r);
       const std::uint8_t* urow = u0 + L.up.row_bytes() * size_t(r);
-      // Gate for every token first (the expanded gate row is reused), then up.
-      const float* gw = dot.prepare(L.gate, grow, sr.end - sr.begin);
-      size_t n = 0;
-      for (const std::int32_t* p = sr.begin; p != sr.end; ++p, ++n) {
-        const size_t t = size_t(*p) / size_t(k);
-        gtmp[n] = dot(L.gate, grow, gw, &s.x[t * d], q8 ? &s.xq[t * xblocks] : nullptr);
+      if (q8) {
+        dot_q8k_multi(L.gate.type, grow, d, xq, nt, gtmp, run.isa);
+        dot_q8k_multi(L.up.type, urow, d, xq, nt, utmp, run.isa);
+      } else {  // gate for every token first (the expanded gate row is reused), then up
+        const float* gw = dot.prepare(L.gate, grow, nt);
+        for (int n = 0; n < nt; ++n) gtmp[n] = dot(L.gate, grow, gw, &s.x[size_t(sr.begin[n]) / size_t(k) * d], nullptr);
+        const float* uw = dot.prepare(L.up, urow, nt);
+        for (int n = 0; n < nt; ++n) utmp[n] = dot(L.up, urow, uw, &s.x[size_t(sr.begin[n]) / size_t(k) * d], nullptr);
       }
-      const float* uw = dot.prepare(L.up, urow, sr.end - sr.begin);
-      n = 0;
-      for (const std::int32_t* p = sr.begin; p != sr.end; ++p, ++n) {
-        const size_t t = size_t(*p) / size_t(k);
-        const float u = dot(L.up, urow, uw, &s.x[t * d], q8 ? &s.xq[t * xblocks] : nullptr);
-        s.act[size_t(*p) * F + r] = silu(gtmp[n]) * u;
-      }
+      for (int n = 0; n < nt; ++n) s.act[size_t(sr.begin[n]) * F + r] = silu(gtmp[n]) * utmp[n];
     }
   });
   if (q8)  // 6
@@ -183,14 +190,20 @@ int run_layer(const LayerRun& run, const float* h, int T, float* out, Scratch& s
       const SlotRange sr = slots_of(w.expert);
       const RowDot dot = dot_for(worker);
       const std::uint8_t* d0 = L.down.expert(w.expert);
+      const int nt = int(sr.end - sr.begin);
+      float* ytmp = s.gtmp[size_t(worker)].data();
+      const quant::BlockQ8K** aq = s.qptr[size_t(worker)].data();
+      if (q8)
+        for (int n = 0; n < nt; ++n) aq[n] = &s.actq[size_t(sr.begin[n]) * ablocks];
       for (int r = w.row0; r < std::min(c1, w.row0 + kRowsPerItem); ++r) {
         const std::uint8_t* drow = d0 + L.down.row_bytes() * size_t(r);
-        const float* dw = dot.prepare(L.down, drow, sr.end - sr.begin);
-        for (const std::int32_t* p = sr.begin; p != sr.end; ++p) {
-          const size_t slot = size_t(*p);
-          const quant::BlockQ8K* aq = q8 ? &s.actq[slot * ablocks] : nullptr;
-          s.ydown[slot * size_t(C) + size_t(r - c0)] = dot(L.down, drow, dw, &s.act[slot * F], aq);
+        if (q8) {
+          dot_q8k_multi(L.down.type, drow, F, aq, nt, ytmp, run.isa);
+        } else {
+          const float* dw = dot.prepare(L.down, drow, nt);
+          for (int n = 0; n < nt; ++n) ytmp[n] = dot(L.down, drow, dw, &s.act[size_t(sr.begin[n]) * F], nullptr);
         }
+        for (int n = 0; n < nt; ++n) s.ydown[size_t(sr.begin[n]) * size_t(C) + size_t(r - c0)] = ytmp[n];
       }
     });
     pool.parallel_for(size_t(T), [&](size_t t, int) {

@@ -7,7 +7,8 @@
 //   act (silu(gate) * up):    T k F        (+ T k F/256 Q8_K blocks in q8 mode)
 //   down chunk outputs:       T k C, C = min(d, F) rows per chunk (see layer.cpp)
 //   work list:                E ceil(max(F, C) / rows per item) pairs
-//   per worker:               max(d, F) (one expanded row, exact mode) + T k (gate results)
+//   per worker:               max(d, F) (one expanded row, exact mode) + 2 T k results
+//                             + T k activation pointers (q8)
 // so O(T d + T k F): nothing scales with the expert weights, which are read in place.
 #include <cstddef>
 #include <cstdint>
@@ -24,7 +25,8 @@ struct WorkItem {
 
 struct Scratch {
   std::vector<float> x, hbuf, logits, probs, weights, act, ydown, wrow;
-  std::vector<std::vector<float>> gtmp;  // per worker
+  std::vector<std::vector<float>> gtmp, utmp;                // per worker: T k results
+  std::vector<std::vector<const quant::BlockQ8K*>> qptr;    // per worker: T k activations
   std::vector<quant::BlockQ8K> xq, actq;
   std::vector<std::int32_t> experts, slot_start, slots;
   std::vector<WorkItem> items;
@@ -38,6 +40,8 @@ struct Scratch {
   std::size_t gtmp_bytes() const {
     std::size_t n = 0;
     for (const auto& g : gtmp) n += g.capacity() * sizeof(float);
+    for (const auto& g : utmp) n += g.capacity() * sizeof(float);
+    for (const auto& g : qptr) n += g.capacity() * sizeof(g[0]);
     return n;
   }
 };
