@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "engine/moe/fault.hpp"
 #include "engine/quant/f16.hpp"
 #include "engine/quant/scales.hpp"
 
@@ -31,26 +32,51 @@ inline float q4k_finish(float acc, float xd, std::uint16_t d, std::uint16_t dmin
   return acc;
 }
 
+// The 8 scales and 8 mins of a Q4_K block as 16 int16 lanes (scales in 0-7, mins in 8-15),
+// unpacked with 32-bit masks instead of byte by byte (same values as quant::unpack_q4k_scales,
+// which the planted fault q4k_scale_unpack goes through: that build takes the slow path).
+PV_AVX2 inline __m256i q4k_scales_mins(const std::uint8_t* s12) {
+  if (PV_FAULT(q4k_scale_unpack)) {
+    const quant::ScaleMin sm = quant::unpack_q4k_scales(s12);
+    alignas(16) std::uint8_t b[16];
+    std::memcpy(b, sm.sc, 8);
+    std::memcpy(b + 8, sm.m, 8);
+    return _mm256_cvtepu8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(b)));
+  }
+  std::uint32_t u[4];
+  std::memcpy(u, s12, 12);
+  constexpr std::uint32_t k6 = 0x3f3f3f3f, k4 = 0x0f0f0f0f, k2 = 0x03030303;
+  // j < 4: sc = s[j] & 63, m = s[j+4] & 63; j >= 4: sc = (s[j+4] & 15) | (s[j-4] >> 6) << 4,
+  // m = (s[j+4] >> 4) | (s[j] >> 6) << 4 (moe-facts.md), four lanes at a time.
+  const std::uint32_t sc_lo = u[0] & k6, m_lo = u[1] & k6;
+  const std::uint32_t sc_hi = (u[2] & k4) | (((u[0] >> 6) & k2) << 4);
+  const std::uint32_t m_hi = ((u[2] >> 4) & k4) | (((u[1] >> 6) & k2) << 4);
+  return _mm256_cvtepu8_epi16(_mm_set_epi32(static_cast<int>(m_hi), static_cast<int>(m_lo),
+                                            static_cast<int>(sc_hi), static_cast<int>(sc_lo)));
+}
+
 PV_AVX2 void q4k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* const* xs, int count, float* out) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   for (int t0 = 0; t0 < count; t0 += kTile) {
     const int nt = count - t0 < kTile ? count - t0 : kTile;
     float acc[kTile] = {};
     for (int i = 0; i < nb; ++i) {
-      quant::BlockQ4K b;
-      std::memcpy(&b, row + std::size_t(i) * sizeof b, sizeof b);
-      const quant::ScaleMin s = quant::unpack_q4k_scales(b.scales);  // the planted fault reaches here too
+      const std::uint8_t* blk = row + std::size_t(i) * sizeof(quant::BlockQ4K);  // d, dmin, scales[12], qs[128]
+      std::uint16_t d, dmin;
+      std::memcpy(&d, blk, 2);
+      std::memcpy(&dmin, blk + 2, 2);
+      const __m256i smv = q4k_scales_mins(blk + 4);
+      const __m128i sc8 = _mm256_castsi256_si128(smv), m8 = _mm256_extracti128_si256(smv, 1);
       __m256i lo[4], hi[4], sc[8];
       for (int c = 0; c < 4; ++c) {
-        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 16 + 32 * c));
         lo[c] = _mm256_and_si256(v, m4);
         hi[c] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
       }
-      for (int j = 0; j < 8; ++j) sc[j] = _mm256_set1_epi16(s.sc[j]);
-      // mins as 16 int16 lanes (m_j for the two 16-value groups of sub-block j), for bsums
-      alignas(32) std::int16_t mins[16];
-      for (int j = 0; j < 8; ++j) mins[2 * j] = mins[2 * j + 1] = s.m[j];
-      const __m256i mv = _mm256_load_si256(reinterpret_cast<const __m256i*>(mins));
+      // sc[j]: scale j in every int16 lane (broadcast of lane j of sc8)
+      const __m256i sc16 = _mm256_broadcastsi128_si256(sc8);
+      for (int j = 0; j < 8; ++j)
+        sc[j] = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16(static_cast<short>((2 * j) | ((2 * j + 1) << 8))));
       for (int t = 0; t < nt; ++t) {
         const quant::BlockQ8K& x = xs[t0 + t][i];
         __m256i sum = _mm256_setzero_si256();
@@ -61,9 +87,13 @@ PV_AVX2 void q4k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* c
           sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(lo[c], xl), sc[2 * c]));
           sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(hi[c], xh), sc[2 * c + 1]));
         }
-        const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.bsums));
-        const std::int32_t summ = hsum_i32(_mm256_madd_epi16(bs, mv));  // |m * bsum| < 2^22: exact
-        acc[t] = q4k_finish(acc[t], x.d, b.d, b.dmin, hsum_i32(sum), summ);
+        // summ = sum_j m_j (bsums[2j] + bsums[2j+1]); pair sums <= 2 * 16 * 127 fit in int16
+        const __m128i b0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.bsums));
+        const __m128i b1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.bsums + 8));
+        const __m128i pm = _mm_madd_epi16(_mm_hadd_epi16(b0, b1), m8);
+        const __m128i pm2 = _mm_add_epi32(pm, _mm_shuffle_epi32(pm, 0x4E));
+        const std::int32_t summ = _mm_cvtsi128_si32(_mm_add_epi32(pm2, _mm_shuffle_epi32(pm2, 0xB1)));
+        acc[t] = q4k_finish(acc[t], x.d, d, dmin, hsum_i32(sum), summ);
       }
     }
     for (int t = 0; t < nt; ++t) out[t0 + t] = acc[t];
@@ -122,10 +152,10 @@ PV_AVX2 void q6k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* c
 
 void dot_q8k_multi(quant::Type t, const std::uint8_t* row, int n, const quant::BlockQ8K* const* xs, int count,
                    float* out, quant::Isa isa) {
-  // One token: engine/quant's kernel is faster (no shared unpacking to amortise); same bits.
-  if (isa == quant::Isa::avx2 && t == quant::Type::Q4_K && count >= 2)
+  // AVX2 Q4_K / Q6_K: own kernels (also faster for one token: vectorised scale unpacking).
+  if (isa == quant::Isa::avx2 && t == quant::Type::Q4_K && count >= 1)
     return q4k_multi(row, n / quant::QK_K, xs, count, out);
-  if (isa == quant::Isa::avx2 && t == quant::Type::Q6_K && count >= 2)
+  if (isa == quant::Isa::avx2 && t == quant::Type::Q6_K && count >= 1)
     return q6k_multi(row, n / quant::QK_K, xs, count, out);
   for (int i = 0; i < count; ++i) out[i] = quant::dot_q8k(t, row, xs[i], n, isa);
 }

@@ -21,7 +21,10 @@ TEST_CASE("dot_q8k_multi is bit-identical to quant::dot_q8k per token") {
       for (float& v : src) v = rng.gauss();
       std::vector<std::uint8_t> row(quant::row_bytes(t, n));
       quant::quantize_row(t, src.data(), row.data(), n);
-      const int count = 19;
+      if (t == quant::Type::Q4_K && n == 2048)  // random scale bytes too: every 6-bit pattern
+        for (int b = 0; b < n / 256; ++b)
+          for (int j = 4; j < 16; ++j) row[std::size_t(b) * 144 + j] = static_cast<std::uint8_t>(rng.below(256));
+      const int count = 22;
       std::vector<std::vector<quant::BlockQ8K>> xs(count, std::vector<quant::BlockQ8K>(n / 256));
       std::vector<const quant::BlockQ8K*> ptrs;
       for (auto& x : xs) {
@@ -33,7 +36,10 @@ TEST_CASE("dot_q8k_multi is bit-identical to quant::dot_q8k per token") {
       }
       for (quant::Isa isa : {quant::Isa::scalar, quant::best_isa()}) {
         std::vector<float> out(count);
-        cpu::dot_q8k_multi(t, row.data(), n, ptrs.data(), count, out.data(), isa);
+        // every tile shape: a single token, two, and 19 (two full tiles of 8 and a rest of 3)
+        cpu::dot_q8k_multi(t, row.data(), n, ptrs.data(), 1, out.data(), isa);
+        cpu::dot_q8k_multi(t, row.data(), n, ptrs.data() + 1, 2, out.data() + 1, isa);
+        cpu::dot_q8k_multi(t, row.data(), n, ptrs.data() + 3, count - 3, out.data() + 3, isa);
         for (int i = 0; i < count; ++i) {
           const float ref = quant::dot_q8k(t, row.data(), ptrs[i], n, isa);
           INFO(quant::name(t) << " n " << n << " token " << i << " isa " << quant::to_string(isa) << ": " << out[i]
