@@ -28,7 +28,7 @@ def random_q4k(rng, n_rows, cols):
     q8 error beyond what real weights show)."""
     nb = cols // 256
     blocks = rng.integers(0, 256, size=(n_rows, nb, 144), dtype=np.uint8)
-    d = rng.uniform(0.002, 0.01, size=(n_rows, nb)).astype(np.float16)
+    d = rng.uniform(0.0002, 0.0005, size=(n_rows, nb)).astype(np.float16)  # gate/up outputs O(1)
     dmin = (d.astype(np.float32) * 8).astype(np.float16)
     sc = rng.integers(16, 64, size=(n_rows, nb, 8))
     # mean nibble 7.5: d sc 7.5 - dmin m = 0  ->  m = sc 7.5 d / dmin
@@ -46,7 +46,7 @@ def random_q4k(rng, n_rows, cols):
 
 def random_q6k(rng, n_rows, cols):
     blocks = rng.integers(0, 256, size=(n_rows, cols // 256, 210), dtype=np.uint8)
-    d = rng.uniform(0.0002, 0.0008, size=blocks.shape[:2]).astype(np.float16)
+    d = rng.uniform(0.00002, 0.00005, size=blocks.shape[:2]).astype(np.float16)  # MoE part ~ h
     blocks[..., 208:210] = d.view(np.uint8).reshape(*blocks.shape[:2], 2)
     return blocks.reshape(n_rows, -1)
 
