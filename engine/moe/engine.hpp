@@ -49,6 +49,15 @@ class MoeEngine {
                                 const ForwardOptions& opt) = 0;
   // Device bytes held for expert weights (0 for the CPU engine, which reads the mapping).
   virtual std::size_t device_expert_bytes() const { return 0; }
+  // Median device time (ms) of the compute of forward(first_layer, layer_count, ., tokens, opt)
+  // over `reps` timed runs after a warm-up, host<->device copies excluded (CUDA: replays of
+  // the captured graph between events, on the h of the last forward()). -1 when the backend
+  // has no device timer (the CPU engine), in which case callers time forward() on the host.
+  virtual double device_forward_ms(int first_layer, int layer_count, int tokens,
+                                   const ForwardOptions& opt, int reps) {
+    (void)first_layer, (void)layer_count, (void)tokens, (void)opt, (void)reps;
+    return -1.0;
+  }
 };
 
 // Backend factory. Returns nullptr and sets `why` when the backend is not available here

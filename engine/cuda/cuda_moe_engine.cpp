@@ -1,0 +1,299 @@
+#include "engine/cuda/cuda_moe_engine.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "engine/cuda/check.hpp"
+#include "engine/cuda/cuda_engine.hpp"
+#include "engine/moe/fault.hpp"
+
+namespace pv::engine::cuda {
+
+void configure_router();
+void configure_decode();
+void configure_grouped();
+
+DeviceBuffer::DeviceBuffer(std::size_t bytes, const std::string& what)
+    : p_(device_alloc(bytes, what)), n_(bytes) {}
+DeviceBuffer::~DeviceBuffer() { device_free(p_); }
+DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& o) noexcept {
+  if (this != &o) {
+    device_free(p_);
+    p_ = o.p_;
+    n_ = o.n_;
+    o.p_ = nullptr;
+    o.n_ = 0;
+  }
+  return *this;
+}
+
+namespace {
+
+DeviceBuffer upload(const void* src, std::size_t bytes, const std::string& what) {
+  DeviceBuffer b(bytes, what);
+  PV_CUDA_CHECK(cudaMemcpy(b.as<void>(), src, bytes, cudaMemcpyHostToDevice));
+  return b;
+}
+
+int device_type(const ExpertTensor& t) {
+  switch (t.type) {
+    case quant::Type::Q4_K: return kQ4_K;
+    case quant::Type::Q6_K: return kQ6_K;
+    case quant::Type::Q8_0: return kQ8_0;
+    default:
+      throw std::invalid_argument("CUDA engine: tensor " + t.name + " has type " +
+                                  quant::name(t.type) + "; the CUDA kernels read Q4_K, Q6_K and Q8_0");
+  }
+}
+
+DevMat dev_mat(const ExpertTensor& t, const DeviceBuffer& b) {
+  DevMat m;
+  m.data = b.as<std::uint8_t>();
+  m.type = device_type(t);
+  m.rows = t.rows;
+  m.cols = t.cols;
+  m.row_bytes = t.row_bytes();
+  m.expert_bytes = t.expert_bytes();
+  return m;
+}
+
+}  // namespace
+
+CudaMoeEngine::CudaMoeEngine() {
+  configure_router();
+  configure_decode();
+  configure_grouped();
+  PV_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+}
+
+CudaMoeEngine::~CudaMoeEngine() {
+  clear_graphs();
+  if (ws_.pin_h) cudaFreeHost(ws_.pin_h);
+  if (stream_) cudaStreamDestroy(stream_);
+}
+
+void CudaMoeEngine::clear_graphs() {
+  for (auto& [k, g] : graphs_) cudaGraphExecDestroy(g);
+  graphs_.clear();
+}
+
+void CudaMoeEngine::load(const MoeModel& model) {
+  check_model(model);
+  const MoeConfig& c = model.config;
+  if (c.top_k > 32) throw std::invalid_argument("CUDA engine: top_k = " + std::to_string(c.top_k) + " > 32 is not supported by the router kernel");
+  if (c.n_experts > 1024) throw std::invalid_argument("CUDA engine: n_experts = " + std::to_string(c.n_experts) + " > 1024 is not supported");
+  if (c.hidden % 256 || c.expert_ffn % 256)
+    throw std::invalid_argument("CUDA engine: hidden and expert_ffn must be multiples of 256");
+  clear_graphs();
+  layers_.clear();
+  ws_ = Workspace{};
+  expert_bytes_ = 0;
+  cfg_ = c;
+  const std::size_t H = c.hidden, E = c.n_experts;
+  for (std::size_t l = 0; l < model.layers.size(); ++l) {
+    const MoeLayer& L = model.layers[l];
+    for (const ExpertTensor* t : {&L.gate, &L.up, &L.down}) device_type(*t);
+    const std::string p = "blk." + std::to_string(l) + ".";
+    Layer d;
+    d.norm = upload(L.ffn_norm, H * sizeof(float), p + "ffn_norm.weight");
+    d.router = upload(L.router, E * H * sizeof(float), p + "ffn_gate_inp.weight");
+    d.gate = upload(L.gate.data, L.gate.total_bytes(), L.gate.name);
+    d.up = upload(L.up.data, L.up.total_bytes(), L.up.name);
+    d.down = upload(L.down.data, L.down.total_bytes(), L.down.name);
+    d.g = dev_mat(L.gate, d.gate);
+    d.u = dev_mat(L.up, d.up);
+    d.d = dev_mat(L.down, d.down);
+    expert_bytes_ += d.gate.bytes() + d.up.bytes() + d.down.bytes();
+    layers_.push_back(std::move(d));
+  }
+}
+
+void CudaMoeEngine::check_args(int first_layer, int layer_count, const float* h, int tokens) const {
+  if (layers_.empty()) throw std::logic_error("CUDA engine: forward() before load()");
+  if (first_layer < 0 || layer_count < 1 || first_layer + layer_count > int(layers_.size()))
+    throw std::out_of_range("CUDA engine: layers [" + std::to_string(first_layer) + ", " +
+                            std::to_string(first_layer + layer_count) + ") outside the model's " +
+                            std::to_string(layers_.size()) + " layers");
+  if (tokens < 1) throw std::invalid_argument("CUDA engine: tokens must be >= 1");
+  if (!h) throw std::invalid_argument("CUDA engine: null hidden-state pointer");
+}
+
+void CudaMoeEngine::ensure_workspace(int tokens, int layers) {
+  if (ws_.tokens >= tokens && ws_.layers >= layers) return;
+  clear_graphs();  // graphs hold the old buffers' addresses
+  const std::size_t T = std::max(tokens, ws_.tokens), NL = std::max(layers, ws_.layers);
+  const std::size_t H = cfg_.hidden, F = cfg_.expert_ffn, E = cfg_.n_experts, K = cfg_.top_k;
+  if (ws_.pin_h) cudaFreeHost(ws_.pin_h);
+  ws_ = Workspace{};
+  ws_.tokens = int(T);
+  ws_.layers = int(NL);
+  ws_.hin = DeviceBuffer(T * H * 4, "workspace h_in");
+  ws_.ha = DeviceBuffer(T * H * 4, "workspace h_a");
+  ws_.hb = DeviceBuffer(T * H * 4, "workspace h_b");
+  ws_.xn = DeviceBuffer(T * H * 4, "workspace x_norm");
+  ws_.xh = DeviceBuffer(T * H * 2, "workspace x_norm fp16");
+  ws_.act = DeviceBuffer(T * K * F * 4, "workspace act");
+  ws_.acth = DeviceBuffer(T * K * F * 2, "workspace act fp16");
+  ws_.y = DeviceBuffer(T * K * H * 4, "workspace expert outputs");
+  ws_.sorted = DeviceBuffer(T * K * 4, "workspace sorted pairs");
+  ws_.tiles = DeviceBuffer((3 * std::size_t(grouped_max_tiles(int(T), int(K), int(E))) + 1) * 4, "workspace tiles");
+  ws_.probs = DeviceBuffer(NL * T * E * 4, "workspace router probs");
+  ws_.experts = DeviceBuffer(NL * T * K * 4, "workspace selected experts");
+  ws_.weights = DeviceBuffer(NL * T * K * 4, "workspace expert weights");
+  PV_CUDA_CHECK(cudaMallocHost(&ws_.pin_h, T * H * 4));
+}
+
+// Layer i of the run reads hin (i = 0) or the previous output, and writes ha / hb alternately.
+const float* CudaMoeEngine::final_buffer(int layer_count) const {
+  return (layer_count % 2 == 1) ? ws_.ha.as<float>() : ws_.hb.as<float>();
+}
+
+void CudaMoeEngine::enqueue_layers(int first, int count, int T, ActivationMode mode, bool racy) {
+  const std::size_t H = cfg_.hidden, E = cfg_.n_experts, K = cfg_.top_k;
+  const bool q8 = mode == ActivationMode::q8;
+  for (int i = 0; i < count; ++i) {
+    const Layer& L = layers_[first + i];
+    const float* src = i == 0 ? ws_.hin.as<float>() : (i % 2 == 1 ? ws_.ha.as<float>() : ws_.hb.as<float>());
+    float* dst = (i % 2 == 0) ? ws_.ha.as<float>() : ws_.hb.as<float>();
+    std::int32_t* experts = ws_.experts.as<std::int32_t>() + i * T * K;
+    float* weights = ws_.weights.as<float>() + i * T * K;
+    const bool grouped = q8 && T > kDecodeMaxTokens;
+
+    RouterArgs r;
+    r.h = src; r.norm = L.norm.as<float>(); r.router = L.router.as<float>();
+    r.tokens = T; r.hidden = int(H); r.n_experts = int(E); r.top_k = int(K);
+    r.eps = cfg_.rms_eps; r.q8 = q8; r.racy = racy;
+    r.xn = ws_.xn.as<float>(); r.xh = grouped ? ws_.xh.as<__half>() : nullptr;
+    r.probs = ws_.probs.as<float>() + i * T * E; r.experts = experts; r.weights = weights;
+    launch_router(r, stream_);
+
+    if (!grouped) {
+      DecodeArgs d;
+      d.gate = L.g; d.up = L.u; d.down = L.d;
+      d.tokens = T; d.top_k = int(K); d.hidden = int(H); d.ffn = cfg_.expert_ffn; d.q8 = q8;
+      d.h = src; d.xn = ws_.xn.as<float>(); d.experts = experts; d.weights = weights;
+      d.act = ws_.act.as<float>(); d.out = dst;
+      launch_decode(d, stream_);
+    } else {
+      GroupedArgs g;
+      g.gate = L.g; g.up = L.u; g.down = L.d;
+      g.tokens = T; g.top_k = int(K); g.hidden = int(H); g.ffn = cfg_.expert_ffn; g.n_experts = int(E);
+      g.h = src; g.xh = ws_.xh.as<__half>(); g.experts = experts; g.weights = weights;
+      g.sorted = ws_.sorted.as<std::int32_t>(); g.tiles = ws_.tiles.as<std::int32_t>();
+      g.acth = ws_.acth.as<__half>(); g.y = ws_.y.as<float>(); g.out = dst;
+      launch_grouped(g, stream_);
+    }
+  }
+}
+
+cudaGraphExec_t CudaMoeEngine::graph_for(int first, int count, int T, ActivationMode mode) {
+  const bool racy = PV_FAULT(cuda_reduction_race);
+  const GraphKey key{first, count, T, int(mode), racy};
+  if (auto it = graphs_.find(key); it != graphs_.end()) return it->second;
+  cudaGraph_t graph = nullptr;
+  PV_CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
+  try {
+    enqueue_layers(first, count, T, mode, racy);
+  } catch (...) {
+    cudaStreamEndCapture(stream_, &graph);
+    if (graph) cudaGraphDestroy(graph);
+    throw;
+  }
+  PV_CUDA_CHECK(cudaStreamEndCapture(stream_, &graph));
+  cudaGraphExec_t exec = nullptr;
+  const cudaError_t e = cudaGraphInstantiate(&exec, graph, 0);
+  cudaGraphDestroy(graph);
+  PV_CUDA_CHECK(e);
+  graphs_[key] = exec;
+  return exec;
+}
+
+ForwardResult CudaMoeEngine::forward(int first, int count, const float* h, int T, const ForwardOptions& opt) {
+  check_args(first, count, h, T);
+  ensure_workspace(T, count);
+  const std::size_t H = cfg_.hidden, E = cfg_.n_experts, K = cfg_.top_k;
+  const std::size_t bytes = T * H * sizeof(float);
+  cudaGraphExec_t g = graph_for(first, count, T, opt.mode);
+  std::memcpy(ws_.pin_h, h, bytes);
+  PV_CUDA_CHECK(cudaMemcpyAsync(ws_.hin.as<void>(), ws_.pin_h, bytes, cudaMemcpyHostToDevice, stream_));
+  PV_CUDA_CHECK(cudaGraphLaunch(g, stream_));
+  PV_CUDA_CHECK(cudaMemcpyAsync(ws_.pin_h, final_buffer(count), bytes, cudaMemcpyDeviceToHost, stream_));
+  PV_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  ForwardResult r;
+  r.backend = "cuda";
+  r.mode = opt.mode;
+  r.hidden.assign(ws_.pin_h, ws_.pin_h + T * H);
+  const int runs = opt.capture_routing ? count : 1;
+  for (int i = 0; i < runs; ++i) {
+    Routing rt;
+    rt.tokens = T;
+    rt.n_experts = int(E);
+    rt.top_k = int(K);
+    rt.probs.resize(T * E);
+    rt.experts.resize(T * K);
+    rt.weights.resize(T * K);
+    PV_CUDA_CHECK(cudaMemcpy(rt.probs.data(), ws_.probs.as<float>() + i * T * E, T * E * 4, cudaMemcpyDeviceToHost));
+    PV_CUDA_CHECK(cudaMemcpy(rt.experts.data(), ws_.experts.as<std::int32_t>() + i * T * K, T * K * 4, cudaMemcpyDeviceToHost));
+    PV_CUDA_CHECK(cudaMemcpy(rt.weights.data(), ws_.weights.as<float>() + i * T * K, T * K * 4, cudaMemcpyDeviceToHost));
+    r.routing.push_back(std::move(rt));
+  }
+  return r;
+}
+
+double CudaMoeEngine::device_forward_ms(int first, int count, int T, const ForwardOptions& opt, int reps) {
+  if (layers_.empty()) throw std::logic_error("CUDA engine: device_forward_ms() before load()");
+  static const float dummy = 0.f;  // no host input: the graph reuses the last forward()'s h
+  check_args(first, count, &dummy, T);
+  ensure_workspace(T, count);
+  cudaGraphExec_t g = graph_for(first, count, T, opt.mode);
+  cudaEvent_t a = nullptr, b = nullptr;
+  PV_CUDA_CHECK(cudaEventCreate(&a));
+  PV_CUDA_CHECK(cudaEventCreate(&b));
+  std::vector<float> ms;
+  try {
+    for (int i = 0; i < 3; ++i) PV_CUDA_CHECK(cudaGraphLaunch(g, stream_));  // warm-up
+    for (int i = 0; i < std::max(1, reps); ++i) {
+      PV_CUDA_CHECK(cudaEventRecord(a, stream_));
+      PV_CUDA_CHECK(cudaGraphLaunch(g, stream_));
+      PV_CUDA_CHECK(cudaEventRecord(b, stream_));
+      PV_CUDA_CHECK(cudaEventSynchronize(b));
+      float t = 0.f;
+      PV_CUDA_CHECK(cudaEventElapsedTime(&t, a, b));
+      ms.push_back(t);
+    }
+  } catch (...) {
+    cudaEventDestroy(a);
+    cudaEventDestroy(b);
+    throw;
+  }
+  cudaEventDestroy(a);
+  cudaEventDestroy(b);
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
+}  // namespace pv::engine::cuda
+
+namespace pv::engine {
+
+std::unique_ptr<MoeEngine> make_cuda_engine(std::string* why) {
+  int n = 0;
+  const cudaError_t e = cudaGetDeviceCount(&n);
+  if (e != cudaSuccess || n == 0) {
+    if (why)
+      *why = e != cudaSuccess ? std::string("no usable CUDA device: cudaGetDeviceCount failed with ") +
+                                    cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")"
+                              : std::string("no CUDA device present");
+    cudaGetLastError();
+    return nullptr;
+  }
+  try {
+    return std::make_unique<cuda::CudaMoeEngine>();
+  } catch (const std::exception& ex) {
+    if (why) *why = std::string("CUDA device present but the engine could not start: ") + ex.what();
+    return nullptr;
+  }
+}
+
+}  // namespace pv::engine

@@ -1,0 +1,75 @@
+#pragma once
+// CudaMoeEngine: the MoeEngine on one GPU. Weights are uploaded once, in their quantised form
+// (device bytes for experts == quantised bytes). forward() runs a cached CUDA graph per
+// (first layer, layer count, T, mode, routing capture): the layers' kernels read and write
+// device buffers only; the host copies h in and the result (and routing) out around it.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <tuple>
+#include <vector>
+
+#include <cuda_runtime_api.h>
+
+#include "engine/cuda/kernels.hpp"
+#include "engine/moe/engine.hpp"
+
+namespace pv::engine::cuda {
+
+class DeviceBuffer {  // owning cudaMalloc'd bytes
+ public:
+  DeviceBuffer() = default;
+  DeviceBuffer(std::size_t bytes, const std::string& what);
+  ~DeviceBuffer();
+  DeviceBuffer(DeviceBuffer&& o) noexcept : p_(o.p_), n_(o.n_) { o.p_ = nullptr; o.n_ = 0; }
+  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept;
+  template <class T> T* as() const { return static_cast<T*>(p_); }
+  std::size_t bytes() const { return n_; }
+ private:
+  void* p_ = nullptr;
+  std::size_t n_ = 0;
+};
+
+class CudaMoeEngine final : public MoeEngine {
+ public:
+  CudaMoeEngine();
+  ~CudaMoeEngine() override;
+  std::string name() const override { return "cuda"; }
+  void load(const MoeModel& model) override;
+  ForwardResult forward(int first_layer, int layer_count, const float* h, int tokens,
+                        const ForwardOptions& opt) override;
+  std::size_t device_expert_bytes() const override { return expert_bytes_; }
+  double device_forward_ms(int first_layer, int layer_count, int tokens,
+                           const ForwardOptions& opt, int reps) override;
+
+  // T at and below which the per-pair decode kernels run in q8 mode (exact mode always uses them).
+  static constexpr int kDecodeMaxTokens = 8;
+
+ private:
+  struct Layer {
+    DeviceBuffer norm, router, gate, up, down;
+    DevMat g, u, d;
+  };
+  struct Workspace {
+    int tokens = 0, layers = 0;
+    DeviceBuffer hin, ha, hb, xn, xh, act, acth, y, sorted, tiles, probs, experts, weights;
+    float* pin_h = nullptr;      // pinned [T, hidden], in and out
+  };
+  using GraphKey = std::tuple<int, int, int, int, bool>;  // first, count, T, mode, racy
+
+  void check_args(int first_layer, int layer_count, const float* h, int tokens) const;
+  void ensure_workspace(int tokens, int layers);
+  void enqueue_layers(int first_layer, int layer_count, int tokens, ActivationMode mode, bool racy);
+  cudaGraphExec_t graph_for(int first_layer, int layer_count, int tokens, ActivationMode mode);
+  const float* final_buffer(int layer_count) const;
+  void clear_graphs();
+
+  MoeConfig cfg_{};
+  std::vector<Layer> layers_;
+  std::size_t expert_bytes_ = 0;
+  Workspace ws_;
+  cudaStream_t stream_ = nullptr;
+  std::map<GraphKey, cudaGraphExec_t> graphs_;
+};
+
+}  // namespace pv::engine::cuda

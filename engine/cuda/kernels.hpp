@@ -1,0 +1,83 @@
+#pragma once
+// Host entry points of the CUDA MoE kernels (one .cu per operation). Every launcher checks its
+// launch with PV_CUDA_CHECK_LAUNCH and enqueues on `stream` only, so a sequence of them can be
+// captured into a CUDA graph.
+//
+// Activation precision, per kernel (ActivationMode):
+//   router            f32 RMSNorm, f32 router GEMV/GEMM, f32 softmax/top-k, in both modes.
+//   decode gate/up    exact: f32 activations x f32-dequantised weights, f32 accumulation.
+//                     q8: activations rounded to int8 per 32 values (Q8_1 grid: d = amax/127,
+//                     q = round(x/d)), the product q*d fed as f32; f32 accumulation.
+//   decode down       as gate/up, on the SwiGLU output (q8: quantised per 32 ffn values).
+//   grouped MMA       q8 mode with T > 8 only: the same Q8_1-grid activations stored as fp16
+//                     (|q| <= 127 times d: 2^-11 relative rounding, far under the int8 step),
+//                     weights dequantised to fp16 in shared memory, fp16 tensor-core MMA with
+//                     f32 accumulation.
+#include <cstddef>
+#include <cstdint>
+
+#include <cuda_fp16.h>
+#include <cuda_runtime_api.h>
+
+namespace pv::engine::cuda {
+
+struct DevMat {  // one [E][rows, cols] expert tensor on the device
+  const std::uint8_t* data = nullptr;
+  int type = 0;  // ggml type id: 8 Q8_0, 12 Q4_K, 14 Q6_K
+  int rows = 0, cols = 0;
+  std::size_t row_bytes = 0, expert_bytes = 0;
+};
+
+struct RouterArgs {
+  const float* h = nullptr;     // [T, hidden]
+  const float* norm = nullptr;  // [hidden]
+  const float* router = nullptr;  // [E, hidden]
+  int tokens = 0, hidden = 0, n_experts = 0, top_k = 0;
+  float eps = 1e-6f;
+  bool q8 = false;
+  bool racy = false;            // Fault::cuda_reduction_race
+  float* xn = nullptr;          // [T, hidden] normalised (q8: on the int8 grid)
+  __half* xh = nullptr;         // [T, hidden] fp16 copy of xn, or null
+  float* probs = nullptr;       // [T, E]
+  std::int32_t* experts = nullptr;  // [T, k]
+  float* weights = nullptr;     // [T, k]
+};
+void launch_router(const RouterArgs& a, cudaStream_t stream);
+
+struct DecodeArgs {
+  DevMat gate, up, down;
+  int tokens = 0, top_k = 0, hidden = 0, ffn = 0;
+  bool q8 = false;
+  const float* h = nullptr;         // [T, hidden] residual input
+  const float* xn = nullptr;        // [T, hidden] router output
+  const std::int32_t* experts = nullptr;  // [T, k]
+  const float* weights = nullptr;   // [T, k]
+  float* act = nullptr;             // [T*k, ffn] workspace
+  float* out = nullptr;             // [T, hidden]
+};
+// One launch for gate+up+SwiGLU over every (token, selected expert) pair, one launch for
+// down + weighted sum + residual. A token's result does not depend on the other tokens.
+void launch_decode(const DecodeArgs& a, cudaStream_t stream);
+
+struct GroupedArgs {
+  DevMat gate, up, down;
+  int tokens = 0, top_k = 0, hidden = 0, ffn = 0, n_experts = 0;
+  const float* h = nullptr;
+  const __half* xh = nullptr;             // [T, hidden]
+  const std::int32_t* experts = nullptr;  // [T, k]
+  const float* weights = nullptr;         // [T, k]
+  // workspace (sizes from grouped_workspace)
+  std::int32_t* sorted = nullptr;   // [T*k] pair ids sorted by expert (stable)
+  std::int32_t* tiles = nullptr;    // [max_tiles * 3 + 1] (expert, start, count), last: count
+  __half* acth = nullptr;           // [T*k, ffn]
+  float* y = nullptr;               // [T*k, hidden]
+  float* out = nullptr;             // [T, hidden]
+};
+int grouped_max_tiles(int tokens, int top_k, int n_experts);
+// Tokens grouped by expert on the device, then fp16 tensor-core grouped GEMMs.
+void launch_grouped(const GroupedArgs& a, cudaStream_t stream);
+
+// Sets the dynamic shared-memory limits of the kernels once per device (idempotent).
+void configure_kernels();
+
+}  // namespace pv::engine::cuda
