@@ -79,7 +79,7 @@ void layer_forward(const MoeModel& m, int l, const double* h, int T, const std::
   const int d = c.hidden, E = c.n_experts, k = c.top_k, F = c.expert_ffn;
   r = OracleRouting{T, E, k, std::vector<double>(size_t(T) * E), std::vector<std::int32_t>(size_t(T) * k),
                     std::vector<double>(size_t(T) * k), std::vector<double>(size_t(T))};
-  std::vector<double> x(size_t(T) * d), z(size_t(E));
+  std::vector<double> x(size_t(T) * d), z(static_cast<size_t>(E));
   for (int t = 0; t < T; ++t) {
     const double* ht = h + size_t(t) * d;
     double ss = 0;
@@ -103,7 +103,7 @@ void layer_forward(const MoeModel& m, int l, const double* h, int T, const std::
                 &r.experts[size_t(t) * k], &r.weights[size_t(t) * k], &r.margin[size_t(t)]);
   }
   // Expert by expert so that each expert's rows are dequantised once for all its tokens.
-  std::vector<double> y(size_t(T) * k * d, 0.0), act(size_t(F)), row(size_t(std::max(d, F)));
+  std::vector<double> y(size_t(T) * k * d, 0.0), act(static_cast<size_t>(F)), row(static_cast<size_t>(std::max(d, F)));
   for (int e = 0; e < E; ++e) {
     for (int t = 0; t < T; ++t)
       for (int j = 0; j < k; ++j) {
