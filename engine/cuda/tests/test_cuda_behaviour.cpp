@@ -68,7 +68,7 @@ TEST_CASE("cuda: a token's output does not depend on the rest of its batch") {
   }
 }
 
-TEST_CASE("cuda: zero router gives experts 0..k-1 with weight 1/k (ties: lower index first)") {
+TEST_CASE("cuda: zero router gives experts 0..k-1 with weight 1/k (ties go to the lower index)") {
   auto gpu = cuda_engine_or_skip();
   Spec s;
   s.router_scale = 0.f;
@@ -95,7 +95,7 @@ TEST_CASE("cuda: zero router gives experts 0..k-1 with weight 1/k (ties: lower i
   }
 }
 
-TEST_CASE("cuda: expert weights live on the device in quantised form, byte for byte") {
+TEST_CASE("cuda: expert weights live on the device in quantised form byte for byte") {
   auto gpu = cuda_engine_or_skip();
   Spec s;
   s.layers = 2;

@@ -113,7 +113,7 @@ void check_case(MoeEngine& gpu, const Case& c) {
 
 }  // namespace
 
-TEST_CASE("cuda: backend availability is stated, never a fallback") {
+TEST_CASE("cuda: backend availability is stated and never a fallback") {
   std::string why;
   auto e = make_cuda_engine(&why);
   if (e) {
@@ -124,14 +124,14 @@ TEST_CASE("cuda: backend availability is stated, never a fallback") {
   }
 }
 
-TEST_CASE("cuda: parity, small shapes, T = 1, 5..9, 33, 100") {
+TEST_CASE("cuda: parity small shapes T = 1 5..9 33 100") {
   auto gpu = cuda_engine_or_skip();
   Case c;
   c.tokens = {1, 5, 6, 7, 8, 9, 33, 100};
   check_case(*gpu, c);
 }
 
-TEST_CASE("cuda: parity, hidden 768 (not a power of two), mixed types Q6_K/Q8_0/Q4_K") {
+TEST_CASE("cuda: parity hidden 768 (not a power of two) with mixed types Q6_K/Q8_0/Q4_K") {
   auto gpu = cuda_engine_or_skip();
   Case c;
   c.spec.hidden = 768;
@@ -146,7 +146,7 @@ TEST_CASE("cuda: parity, hidden 768 (not a power of two), mixed types Q6_K/Q8_0/
   check_case(*gpu, c);
 }
 
-TEST_CASE("cuda: parity, an expert with every token and one with none") {
+TEST_CASE("cuda: parity with an expert that gets every token and one that gets none") {
   auto gpu = cuda_engine_or_skip();
   Case c;
   c.spec.hidden = 512;
@@ -169,7 +169,7 @@ TEST_CASE("cuda: parity, an expert with every token and one with none") {
   check_case(*gpu, c);
 }
 
-TEST_CASE("cuda: parity, E = k = 1 (dense SwiGLU)") {
+TEST_CASE("cuda: parity E = k = 1 (dense SwiGLU)") {
   auto gpu = cuda_engine_or_skip();
   Case c;
   c.spec.n_experts = 1;
@@ -179,7 +179,7 @@ TEST_CASE("cuda: parity, E = k = 1 (dense SwiGLU)") {
   check_case(*gpu, c);
 }
 
-TEST_CASE("cuda: parity, three layers in one graph") {
+TEST_CASE("cuda: parity three layers in one graph") {
   auto gpu = cuda_engine_or_skip();
   Case c;
   c.spec.layers = 3;
@@ -188,7 +188,7 @@ TEST_CASE("cuda: parity, three layers in one graph") {
   check_case(*gpu, c);
 }
 
-TEST_CASE("cuda: parity, qwen3-30b-a3b expert shapes (hidden 2048, ffn 768), E = 16, k = 8") {
+TEST_CASE("cuda: parity qwen3-30b-a3b expert shapes (hidden 2048 ffn 768 E 16 k 8)") {
   auto gpu = cuda_engine_or_skip();
   Case c;
   c.spec.hidden = 2048;
