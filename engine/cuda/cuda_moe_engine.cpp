@@ -38,9 +38,9 @@ DeviceBuffer upload(const void* src, std::size_t bytes, const std::string& what)
 
 int device_type(const ExpertTensor& t) {
   switch (t.type) {
-    case quant::Type::Q4_K: return kQ4_K;
-    case quant::Type::Q6_K: return kQ6_K;
-    case quant::Type::Q8_0: return kQ8_0;
+    case quant::Type::Q4_K: return 12;  // ggml type ids, as quant_dev.cuh reads them
+    case quant::Type::Q6_K: return 14;
+    case quant::Type::Q8_0: return 8;
     default:
       throw std::invalid_argument("CUDA engine: tensor " + t.name + " has type " +
                                   quant::name(t.type) + "; the CUDA kernels read Q4_K, Q6_K and Q8_0");
@@ -141,7 +141,7 @@ void CudaMoeEngine::ensure_workspace(int tokens, int layers) {
   ws_.probs = DeviceBuffer(NL * T * E * 4, "workspace router probs");
   ws_.experts = DeviceBuffer(NL * T * K * 4, "workspace selected experts");
   ws_.weights = DeviceBuffer(NL * T * K * 4, "workspace expert weights");
-  PV_CUDA_CHECK(cudaMallocHost(&ws_.pin_h, T * H * 4));
+  PV_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&ws_.pin_h), T * H * 4));
 }
 
 // Layer i of the run reads hin (i = 0) or the previous output, and writes ha / hb alternately.

@@ -49,8 +49,10 @@ const std::vector<std::string_view>& contract_statuses() {
   return v;
 }
 const std::vector<std::string_view>& obligation_types() {
-  static const std::vector<std::string_view> v = {"invariant", "equivalence", "bound", "determinism",
-                                                  "error_handling", "performance"};
+  static const std::vector<std::string_view> v = {
+      "invariant",    "equivalence",  "bound",     "determinism", "error_handling", "performance",
+      "monotonicity", "conservation", "ordering",  "idempotency", "linearity",      "symmetry",
+      "associativity", "completeness", "soundness", "liveness"};
   return v;
 }
 const std::vector<std::string_view>& amendment_kinds() {

@@ -29,8 +29,11 @@ class TreeBuilder : public YAML::EventHandler {
 
   NodePtr root() const { return root_; }
   int documents() const { return documents_; }
+  std::pair<int, int> second_document() const { return second_document_; }
 
-  void OnDocumentStart(const YAML::Mark&) override { ++documents_; }
+  void OnDocumentStart(const YAML::Mark& m) override {
+    if (++documents_ == 2) second_document_ = {m.line + 1, m.column + 1};
+  }
   void OnDocumentEnd() override {}
 
   void OnNull(const YAML::Mark& m, YAML::anchor_t anchor) override {
@@ -134,6 +137,7 @@ class TreeBuilder : public YAML::EventHandler {
   std::size_t total_ = 0;
   NodePtr root_;
   int documents_ = 0;
+  std::pair<int, int> second_document_{1, 1};
 };
 
 bool only_comments(const std::string& text) {
@@ -211,7 +215,8 @@ ParseResult parse(const std::string& text, const std::string& file, const Limits
     YAML::Parser parser(in);
     while (parser.HandleNextDocument(builder)) {
       if (builder.documents() > 1) {
-        out.findings.push_back(make("multiple-documents", file, 1, 1,
+        auto [line, col] = builder.second_document();
+        out.findings.push_back(make("multiple-documents", file, line, col,
                                     "file holds more than one YAML document",
                                     "put each contract in its own file; remove the extra `---`"));
         return out;

@@ -11,6 +11,8 @@ namespace pv::evidence {
 
 inline constexpr const char* kFormat = "pv-evidence";
 inline constexpr int kFormatVersion = 1;
+// source_hashes value for a source path that did not exist at run time (never fresh).
+inline constexpr const char* kMissingSource = "missing";
 
 enum class Verdict { PASS, FAIL, SKIP, ERROR, CRASH, TIMEOUT };
 const char* to_string(Verdict v);

@@ -124,9 +124,10 @@ class Reader {
     fail(path + "." + key, std::string("expected a number, null, \"inf\" or \"-inf\", got ") + type_name(j));
   }
 
-  // name -> lowercase hex SHA-256.
-  std::map<std::string, std::string> hashes(const json& obj, const std::string& key,
-                                            const std::string& path) const {
+  // name -> lowercase hex SHA-256; with `allow_missing`, also the word "missing" (a source
+  // path that did not exist at run time: never fresh, see FORMAT.md).
+  std::map<std::string, std::string> hashes(const json& obj, const std::string& key, const std::string& path,
+                                            bool allow_missing = false) const {
     static const std::regex hex64("^[0-9a-f]{64}$");
     const json& j = obj.at(key);
     const std::string p = path + "." + key;
@@ -137,7 +138,7 @@ class Reader {
       if (name.empty()) fail(vp, "empty name");
       if (!value.is_string()) fail(vp, std::string("expected a hex SHA-256 string, got ") + type_name(value));
       const std::string h = value.get<std::string>();
-      if (!std::regex_match(h, hex64)) fail(vp, "'" + h + "' is not 64 lowercase hex digits (SHA-256)");
+      if (!std::regex_match(h, hex64) && !(allow_missing && h == kMissingSource)) fail(vp, "'" + h + "' is not 64 lowercase hex digits (SHA-256)");
       out[name] = h;
     }
     return out;
@@ -204,7 +205,7 @@ class Reader {
     r.reproduce = opt_str(j, "reproduce", path);
     r.seed = u64(j, "seed", path);
     r.seconds = number(j, "seconds", path);
-    r.source_hashes = hashes(j, "source_hashes", path);
+    r.source_hashes = hashes(j, "source_hashes", path, true);
     return r;
   }
 

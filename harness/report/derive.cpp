@@ -230,9 +230,22 @@ std::vector<std::string> over_claim_errors(const Report& r) {
                  (m.falsifier.empty() ? "(no falsifier for " + o.id + ")" : m.falsifier) + " on " +
                  backend_name(m.backend) + " [" + outcome_name(m.outcome) + "]";
       }
+      // One `pv run` command per backend reproduces the missing evidence.
+      std::map<std::string, std::vector<std::string>> per_backend;
+      for (const auto& o : s.obligations)
+        for (const auto& m : o.missing)
+          if (!m.falsifier.empty()) {
+            auto& ids = per_backend[backend_name(m.backend)];
+            if (std::find(ids.begin(), ids.end(), m.falsifier) == ids.end()) ids.push_back(m.falsifier);
+          }
+      std::string cmds;
+      for (const auto& [backend, ids] : per_backend) {
+        cmds += (cmds.empty() ? "" : "; ") + std::string("pv run --backend ") + backend + " --only";
+        for (const auto& id : ids) cmds += " " + id;
+      }
       out.push_back(c.name + ": stage " + s.stage->id + " declares " + status_name(s.declared) +
                     " but evidence shows " + status_name(s.derived) + "; missing obligations: " + missing +
-                    "; falsifiers to run: " + run);
+                    "; falsifiers to run: " + run + (cmds.empty() ? "" : "; run: " + cmds));
     }
   return out;
 }

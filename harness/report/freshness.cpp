@@ -50,7 +50,9 @@ std::vector<std::string> Freshness::stale_reasons(const evidence::EvidenceFile& 
     reasons.push_back("contract " + c.name + " changed since the run");
   for (const auto& [group, hash] : r.source_hashes) {
     const std::string cur = current_source_hash(group);
-    if (cur.empty())
+    if (hash == evidence::kMissingSource)
+      reasons.push_back(group + " did not exist when the run was made");
+    else if (cur.empty())
       reasons.push_back(group + " is missing or unreadable now");
     else if (cur != hash)
       reasons.push_back(group + " changed since the run");

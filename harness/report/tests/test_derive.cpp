@@ -131,7 +131,8 @@ TEST_CASE("derive: over-claim names stage, missing obligations and falsifiers wi
   REQUIRE(errors.size() == 1);
   REQUIRE_THAT(errors[0], Catch::Contains("S-CUDA") && Catch::Contains("declares SHIPPED") &&
                               Catch::Contains("evidence shows PARTIAL") && Catch::Contains("AC_B") &&
-                              Catch::Contains("F-B on cuda [failed]"));
+                              Catch::Contains("F-B on cuda [failed]") &&
+                              Catch::Contains("run: pv run --backend cuda --only F-B"));
   REQUIRE_THAT(errors[0], !Catch::Contains("AC_A"));
 }
 

@@ -72,3 +72,14 @@ TEST_CASE("freshness: evidence without the contract's hash, or with an escaping 
   REQUIRE(w.derive_now().contracts[0].falsifiers[0].results.at(0).stale_reasons.at(0) ==
           "no hash recorded for contract toy-v1");
 }
+
+TEST_CASE("freshness: a source recorded as \"missing\" at run time is never fresh") {
+  World w("missing");
+  auto r = w.result("F-A", "cpu", Verdict::PASS);
+  r.source_hashes["engine/cpu"] = pv::evidence::kMissingSource;
+  w.add_evidence({r});
+  Report rep = w.derive_now();
+  REQUIRE(rep.contracts[0].falsifiers[0].results.at(0).stale_reasons.at(0) ==
+          "engine/cpu did not exist when the run was made");
+  REQUIRE(rep.contracts[0].falsifiers[0].on(Backend::cpu)->outcome == Outcome::stale);
+}

@@ -1,0 +1,140 @@
+// `pv bench`: MoE sublayer throughput of a backend on a model too large for any cache, next to
+// the memory bandwidth measured in the same run.
+#include <fmt/core.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/bench/moe_bench.hpp"
+#include "engine/gguf/qwen3moe.hpp"
+#include "engine/gguf/reader.hpp"
+#include "engine/moe/engine.hpp"
+#include "harness/cli/command.hpp"
+
+namespace po = boost::program_options;
+
+namespace {
+
+std::vector<int> parse_tokens(const std::string& s) {
+  std::vector<int> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    std::size_t pos = 0;
+    const int v = std::stoi(item, &pos);
+    if (pos != item.size() || v <= 0) throw std::invalid_argument("--tokens: '" + item + "' is not a positive integer");
+    out.push_back(v);
+  }
+  if (out.empty()) throw std::invalid_argument("--tokens is empty");
+  return out;
+}
+
+// Multi-threaded memcpy of a buffer far larger than any cache: bytes read + bytes written per
+// second (the convention of STREAM's copy and of the device-to-device figures in moe-facts.md).
+double copy_bandwidth_gbs(int threads, std::size_t bytes = std::size_t(1) << 29) {
+  if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<char> a(bytes, 1), b(bytes, 2);
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::thread> ts;
+    const std::size_t part = bytes / std::size_t(threads);
+    for (int t = 0; t < threads; ++t)
+      ts.emplace_back([&, t] { std::memcpy(b.data() + part * t, a.data() + part * t, part); });
+    for (auto& t : ts) t.join();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::max(best, 2.0 * double(part * std::size_t(threads)) / s / 1e9);
+  }
+  return best;
+}
+
+int run_bench(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "pv bench: MoE sublayer throughput on weights that do not fit in cache\n\n"
+      "usage: pv bench --backend cpu|cuda [--model FILE.gguf | --synth-layers N] [--tokens 1,8,64,512]\n"
+      "                [--mode exact|q8|both] [--threads N] [--min-seconds S] [--out FILE]\n\n"
+      "Without --model: a qwen3-30b-a3b-shaped model (d 2048, 128 experts, k 8, ffn 768, Q4_K gate/up,\n"
+      "Q6_K down, 391 MB of experts per layer) built in memory with N distinct layers. Each timed run\n"
+      "uses new random tokens over all layers. GB/s counts the distinct experts actually selected.\n\noptions");
+  desc.add_options()("help,h", "this help")("backend", po::value<std::string>()->default_value("cpu"), "cpu or cuda")(
+      "model", po::value<std::string>(), "GGUF Qwen3-MoE model (all its layers are run)")(
+      "synth-layers", po::value<int>()->default_value(4), "layers of the in-memory synthetic model")(
+      "tokens", po::value<std::string>()->default_value("1,8,64,512"), "token counts T")(
+      "mode", po::value<std::string>()->default_value("both"), "exact, q8 or both")(
+      "threads", po::value<int>()->default_value(0), "CPU threads (0: all cores)")(
+      "min-seconds", po::value<double>()->default_value(1.0), "measured time per point")(
+      "seed", po::value<std::uint64_t>()->default_value(1), "seed of the synthetic model and inputs")(
+      "out", po::value<std::string>(), "also write the table to this file");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    fmt::print(stderr, "pv bench: {}\n", e.what());
+    return pv::cli::kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return pv::cli::kExitOk;
+  }
+  using namespace pv::engine;
+  bench::MoeBenchOptions opt;
+  opt.tokens = parse_tokens(vm["tokens"].as<std::string>());
+  opt.threads = vm["threads"].as<int>();
+  opt.min_seconds = vm["min-seconds"].as<double>();
+  opt.seed = vm["seed"].as<std::uint64_t>();
+  const std::string mode = vm["mode"].as<std::string>();
+  if (mode == "both") opt.modes = {ActivationMode::exact, ActivationMode::q8};
+  else opt.modes = {activation_mode_from_string(mode)};
+
+  std::string why;
+  auto engine = make_engine(vm["backend"].as<std::string>(), &why);
+  if (!engine) {
+    fmt::print(stderr, "pv bench: backend {} unavailable: {}\n", vm["backend"].as<std::string>(), why);
+    return pv::cli::kExitUsage;
+  }
+  auto run = [&](const MoeModel& model) {
+    const double bw = copy_bandwidth_gbs(opt.threads);
+    bench::MoeBenchReport rep = bench::run_moe_bench(*engine, model, opt);
+    rep.memory_gb_per_second = bw;
+    rep.memory_method = "memcpy of 512 MiB, read + write bytes";
+    const std::string table = bench::format_report(rep);
+    fmt::print("{}", table);
+    if (vm.count("out")) {
+      std::ofstream out(vm["out"].as<std::string>());
+      out << table;
+      if (!out) {
+        fmt::print(stderr, "pv bench: cannot write {}\n", vm["out"].as<std::string>());
+        return pv::cli::kExitUsage;
+      }
+    }
+    return pv::cli::kExitOk;
+  };
+  if (vm.count("model")) {
+    const gguf::File file = gguf::File::open(vm["model"].as<std::string>());
+    return run(gguf::qwen3moe_model(file));
+  }
+  bench::BenchModelSpec spec;
+  spec.layers = vm["synth-layers"].as<int>();
+  spec.seed = opt.seed;
+  if (spec.layers <= 0) {
+    fmt::print(stderr, "pv bench: --synth-layers must be positive\n");
+    return pv::cli::kExitUsage;
+  }
+  fmt::print("pv bench: building a {}-layer qwen3-30b-a3b-shaped model in memory (seed {})\n", spec.layers, spec.seed);
+  const auto synth = bench::make_bench_model(spec);
+  return run(synth->model);
+}
+
+}  // namespace
+
+PV_COMMAND(bench, "bench", "MoE throughput and memory bandwidth of a backend", run_bench);
