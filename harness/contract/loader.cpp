@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -70,10 +71,21 @@ LoadResult load_contract_file(const std::string& path, const yaml::Limits& limit
                                    "cannot open the file", "check the path and its permissions"});
     return out;
   }
-  std::string text;
-  text.resize(limits.max_bytes + 1);  // one byte more than allowed reveals an oversized file
+  // Read at most one byte more than allowed: enough to see that a file is too large without
+  // reading all of it (and without zero-filling a maximum-size buffer per file).
+  std::error_code ec;
+  std::uintmax_t size = std::filesystem::file_size(path, ec);
+  std::size_t want = ec ? limits.max_bytes + 1 : static_cast<std::size_t>(std::min<std::uintmax_t>(size, limits.max_bytes + 1));
+  std::string text(want, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
+  if (!ec && size > limits.max_bytes) {
+    LoadResult out;
+    out.findings.push_back(Finding{"file-too-large", Severity::error, SourceLoc{path, 1, 1},
+                                   fmt::format("file is {} bytes; the limit is {} bytes", size, limits.max_bytes),
+                                   "split the contract; a contract is a few kilobytes of YAML"});
+    return out;
+  }
   if (in.bad()) {
     LoadResult out;
     out.findings.push_back(Finding{"io-error", Severity::error, SourceLoc{path, 0, 0},

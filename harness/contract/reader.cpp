@@ -22,6 +22,15 @@ std::string kind_name(const yaml::Node& n) {
   return "?";
 }
 
+std::string clip(std::string_view value) {
+  // Values shown in messages are cut (at a UTF-8 boundary) so one huge value cannot flood output.
+  constexpr std::size_t kMax = 80;
+  if (value.size() <= kMax) return std::string(value);
+  std::size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(value.substr(0, cut)) + "...";
+}
+
 std::string did_you_mean(std::string_view key, const std::vector<std::string_view>& allowed) {
   std::string_view best;
   std::size_t best_d = std::string_view::npos;
@@ -88,7 +97,7 @@ std::optional<Reader::Map> Reader::map(const yaml::Node& n, const schema::Sectio
     for (const auto& [k, v] : n.pairs)
       if (v.get() == value) key_node = k.get();
     std::string guess = did_you_mean(key, section.keys);
-    error("unknown-key", key_node ? *key_node : n, fmt::format("unknown key '{}' in {}", key, where),
+    error("unknown-key", key_node ? *key_node : n, fmt::format("unknown key '{}' in {}", clip(key), where),
           guess.empty() ? fmt::format("allowed keys: {}", fmt::join(section.keys, ", "))
                         : fmt::format("did you mean '{}'? (allowed: {})", guess, fmt::join(section.keys, ", ")));
   }
@@ -166,7 +175,7 @@ std::optional<double> Reader::number_node(const yaml::Node& n, const std::string
     return std::nullopt;
   }
   if (n.quoted) {
-    error("wrong-type", n, fmt::format("{} is the quoted text \"{}\", not a number", what, n.value),
+    error("wrong-type", n, fmt::format("{} is the quoted text \"{}\", not a number", what, clip(n.value)),
           "remove the quotes so the value is a number");
     return std::nullopt;
   }
@@ -176,7 +185,7 @@ std::optional<double> Reader::number_node(const yaml::Node& n, const std::string
   errno = 0;
   double v = chars_ok ? std::strtod(s.c_str(), &end) : 0.0;
   if (!chars_ok || end != s.c_str() + s.size() || errno == ERANGE || !std::isfinite(v)) {
-    error("wrong-type", n, fmt::format("{} must be a finite number, found '{}'", what, s),
+    error("wrong-type", n, fmt::format("{} must be a finite number, found '{}'", what, clip(s)),
           "write a number such as 0.99 or 1e-6");
     return std::nullopt;
   }
@@ -196,7 +205,7 @@ std::optional<std::string> Reader::enum_value(const Map& m, std::string_view key
   std::string v = str(m, key, true);
   if (n->kind != yaml::Node::Kind::scalar || v.empty()) return std::nullopt;
   if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return v;
-  error("bad-enum", *n, fmt::format("{}.{} is '{}', not one of the allowed values", m.where(), key, v),
+  error("bad-enum", *n, fmt::format("{}.{} is '{}', not one of the allowed values", m.where(), key, clip(v)),
         fmt::format("use one of: {}", fmt::join(allowed, ", ")));
   return std::nullopt;
 }
@@ -205,7 +214,7 @@ void Reader::check_format(const Map& m, std::string_view key, bool ok, const std
                           const std::string& what, const std::string& hint) {
   const yaml::Node* n = m.get(key);
   if (ok || n == nullptr || n->kind != yaml::Node::Kind::scalar || n->value.empty()) return;
-  error(rule, *n, fmt::format("{}.{} '{}' is not {}", m.where(), key, n->value, what), hint);
+  error(rule, *n, fmt::format("{}.{} '{}' is not {}", m.where(), key, clip(n->value), what), hint);
 }
 
 }  // namespace pv::contract

@@ -64,6 +64,7 @@ class Reader {
 };
 
 std::string kind_name(const yaml::Node& n);
+std::string clip(std::string_view value);  // a value as shown in a message (at most 80 bytes)
 std::string did_you_mean(std::string_view key, const std::vector<std::string_view>& allowed);
 
 }  // namespace pv::contract

@@ -23,7 +23,7 @@ std::vector<Backend> read_backends(Reader& r, const Reader::Map& m) {
     } else if (n->kind == yaml::Node::Kind::scalar && n->value == "cuda") {
       out.push_back(Backend::cuda);
     } else {
-      r.error("bad-enum", *n, fmt::format("{}.backends holds '{}', not a backend", m.where(), n->value),
+      r.error("bad-enum", *n, fmt::format("{}.backends holds '{}', not a backend", m.where(), clip(n->value)),
               fmt::format("use any of: {}", fmt::join(allowed, ", ")));
     }
   }
@@ -37,7 +37,7 @@ void check_ids(Reader& r, const Reader::Map& m, std::string_view key, const std:
   for (std::size_t i = 0; i < list->items.size(); ++i) {
     const auto& item = *list->items[i];
     if (item.kind == yaml::Node::Kind::scalar && !formats::is_obligation_id(item.value))
-      r.error("bad-id", item, fmt::format("{}.{} names '{}', not a proof-obligation ID", m.where(), key, item.value),
+      r.error("bad-id", item, fmt::format("{}.{} names '{}', not a proof-obligation ID", m.where(), key, clip(item.value)),
               "obligation IDs look like AC_ROUTER_001 (AC_, upper-case words joined by _, 3 digits)");
   }
 }
@@ -76,7 +76,7 @@ void read_metadata(Reader& r, const yaml::Node& n, Metadata& out) {
   std::size_t i = 0;
   for (const yaml::Node* item : r.list(*m, "depends_on", false)) {
     if (item->kind == yaml::Node::Kind::scalar && !formats::is_contract_name(item->value))
-      r.error("bad-id", *item, fmt::format("metadata.depends_on[{}] '{}' is not a contract name", i, item->value),
+      r.error("bad-id", *item, fmt::format("metadata.depends_on[{}] '{}' is not a contract name", i, clip(item->value)),
               "name the contract by its `name:` (kebab-case, e.g. moe-router-v1)");
     ++i;
   }
@@ -150,10 +150,10 @@ void read_stage(Reader& r, const yaml::Node& n, std::vector<Stage>& out) {
     else if (word == "SHIPPED") s.status = StageStatus::SHIPPED;
     else if (st != nullptr && st->kind == yaml::Node::Kind::scalar && !word.empty()) {
       if (auto mapped = formats::map_foreign_status(word))
-        r.error("foreign-status", *st, fmt::format("stage status '{}' is another tool's word; here it maps to {}", word, *mapped),
+        r.error("foreign-status", *st, fmt::format("stage status '{}' is another tool's word; here it maps to {}", clip(word), *mapped),
                 fmt::format("write `status: {}` (statuses are PENDING, PARTIAL, SHIPPED; `pv report` derives them from evidence)", *mapped));
       else
-        r.error("bad-enum", *st, fmt::format("stage status '{}' is not one of the allowed values", word),
+        r.error("bad-enum", *st, fmt::format("stage status '{}' is not one of the allowed values", clip(word)),
                 "use one of: PENDING, PARTIAL, SHIPPED");
     }
     s.description = r.str(*m, "description", true);
@@ -196,7 +196,7 @@ void read_falsifier(Reader& r, const yaml::Node& n, std::vector<FalsificationTes
       if (auto params = r.open_map(*p, where + ".parameters")) {
         for (const auto& [name, value] : params->entries()) {
           if (!formats::is_metric_name(name))
-            r.error("bad-id", *value, fmt::format("parameter name '{}' is not snake_case", name),
+            r.error("bad-id", *value, fmt::format("parameter name '{}' is not snake_case", clip(name)),
                     "parameter names are lower-case words joined by '_', e.g. cases");
           if (auto v = r.number_node(*value, where + ".parameters." + name)) f.parameters[name] = *v;
         }

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 
 #include "harness/evidence/evidence.hpp"
@@ -48,6 +47,36 @@ json result_to_json(const FalsifierResult& r) {
 }
 
 // ---- reading ---------------------------------------------------------------------------------
+
+// Hand-written format checks: std::regex recurses per character in libstdc++ and would overflow
+// the stack on a hostile multi-megabyte string.
+bool is_sha256_hex(const std::string& h) {
+  if (h.size() != 64) return false;
+  for (char c : h)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+// YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm)
+bool is_iso8601(const std::string& s) {
+  auto digits = [&](std::size_t at, std::size_t n) {
+    if (at + n > s.size()) return false;
+    for (std::size_t i = at; i < at + n; ++i)
+      if (s[i] < '0' || s[i] > '9') return false;
+    return true;
+  };
+  if (s.size() < 20 || !digits(0, 4) || s[4] != '-' || !digits(5, 2) || s[7] != '-' || !digits(8, 2) ||
+      s[10] != 'T' || !digits(11, 2) || s[13] != ':' || !digits(14, 2) || s[16] != ':' || !digits(17, 2))
+    return false;
+  std::size_t i = 19;
+  if (s[i] == '.') {
+    std::size_t start = ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == start) return false;
+  }
+  if (i < s.size() && s[i] == 'Z') return i + 1 == s.size();
+  return i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && digits(i + 1, 2) && s[i + 3] == ':' && digits(i + 4, 2);
+}
 
 const char* type_name(const json& j) {
   switch (j.type()) {
@@ -128,7 +157,6 @@ class Reader {
   // path that did not exist at run time: never fresh, see FORMAT.md).
   std::map<std::string, std::string> hashes(const json& obj, const std::string& key, const std::string& path,
                                             bool allow_missing = false) const {
-    static const std::regex hex64("^[0-9a-f]{64}$");
     const json& j = obj.at(key);
     const std::string p = path + "." + key;
     if (!j.is_object()) fail(p, std::string("expected an object of SHA-256 hashes, got ") + type_name(j));
@@ -138,16 +166,15 @@ class Reader {
       if (name.empty()) fail(vp, "empty name");
       if (!value.is_string()) fail(vp, std::string("expected a hex SHA-256 string, got ") + type_name(value));
       const std::string h = value.get<std::string>();
-      if (!std::regex_match(h, hex64) && !(allow_missing && h == kMissingSource)) fail(vp, "'" + h + "' is not 64 lowercase hex digits (SHA-256)");
+      if (!is_sha256_hex(h) && !(allow_missing && h == kMissingSource)) fail(vp, "'" + h + "' is not 64 lowercase hex digits (SHA-256)");
       out[name] = h;
     }
     return out;
   }
 
   std::string timestamp(const json& obj, const std::string& key, const std::string& path) const {
-    static const std::regex iso(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$)");
     std::string s = str(obj, key, path);
-    if (!std::regex_match(s, iso))
+    if (!is_iso8601(s))
       fail(path + "." + key, "'" + s + "' is not an ISO 8601 time like 2025-01-31T12:00:00Z");
     return s;
   }
@@ -280,7 +307,8 @@ std::string to_json_text(const EvidenceFile& ev) {
             {"model", ev.model},
             {"contract_hashes", ev.contract_hashes},
             {"results", rs}};
-  return j.dump(2) + "\n";
+  // Falsifier messages may quote raw bytes: invalid UTF-8 becomes U+FFFD instead of throwing.
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 EvidenceFile from_json_text(const std::string& text, const std::string& origin) {
@@ -290,8 +318,14 @@ EvidenceFile from_json_text(const std::string& text, const std::string& origin) 
   } catch (const json::parse_error& e) {
     throw EvidenceError(origin + ":" + line_col(text, e.byte) + ": not valid JSON (byte " + std::to_string(e.byte) +
                         "): " + e.what());
+  } catch (const json::exception& e) {  // e.g. a number too large for a double
+    throw EvidenceError(origin + ": not valid JSON: " + e.what());
   }
-  return Reader(origin).file(j);
+  try {
+    return Reader(origin).file(j);
+  } catch (const json::exception& e) {  // a type check this reader missed: still a clean error
+    throw EvidenceError(origin + ": unexpected JSON content: " + e.what());
+  }
 }
 
 }  // namespace pv::evidence

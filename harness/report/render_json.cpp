@@ -106,7 +106,7 @@ std::string render_json(const Report& r) {
             {"unmatched_results", r.unmatched},
             {"evidence_files", files},
             {"contracts", contracts}};
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";  // paths may not be UTF-8
 }
 
 }  // namespace pv::report

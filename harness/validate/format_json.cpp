@@ -1,6 +1,10 @@
 #include <nlohmann/json.hpp>
 
+#include <fmt/core.h>
+
 #include <algorithm>
+#include <cctype>
+#include <string_view>
 #include <map>
 
 #include "harness/validate/format.hpp"
@@ -23,6 +27,21 @@ std::string format_json(const Report& r) {
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
+namespace {
+// SARIF locations are URIs: relative paths stay relative (to the checkout, as code scanning
+// expects); absolute ones become file:// URIs. Characters outside the URI set are %-encoded.
+std::string uri(const std::string& path) {
+  std::string out = !path.empty() && path[0] == '/' ? "file://" : "";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || std::string_view("/-._~").find(static_cast<char>(c)) != std::string_view::npos)
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+}  // namespace
+
 // SARIF 2.1.0 with one run, the whole rule catalogue and a result per finding.
 std::string format_sarif(const Report& r, const std::string& tool_version) {
   nlohmann::json rules = nlohmann::json::array();
@@ -43,7 +62,7 @@ std::string format_sarif(const Report& r, const std::string& tool_version) {
     if (f.loc.line > 0) {
       res["locations"] = nlohmann::json::array(
           {{{"physicalLocation",
-             {{"artifactLocation", {{"uri", f.loc.file}}},
+             {{"artifactLocation", {{"uri", uri(f.loc.file)}}},
               {"region", {{"startLine", f.loc.line}, {"startColumn", std::max(1, f.loc.column)}}}}}}});
     }
     results.push_back(std::move(res));

@@ -1,6 +1,8 @@
 #include "harness/validate/validate.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <filesystem>
 #include <system_error>
 
@@ -80,7 +82,18 @@ Report validate_paths(const std::vector<std::string>& paths, const Options& opti
   r.files = collect_files(paths, io);
   r.io_failed = !io.empty();
   r.findings = std::move(io);
-  for (const auto& file : r.files) absorb(r, contract::load_contract_file(file, options.limits));
+  // Files load independently, so they load in parallel; results are merged in file order.
+  std::vector<contract::LoadResult> loaded(r.files.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < loaded.size(); i = next++) loaded[i] = contract::load_contract_file(r.files[i], options.limits);
+  };
+  std::size_t n_threads = std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), loaded.size() / 8 + 1);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 1; t < n_threads; ++t) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  for (auto& l : loaded) absorb(r, std::move(l));
   finish(r, options);
   return r;
 }

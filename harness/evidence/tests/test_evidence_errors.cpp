@@ -31,7 +31,7 @@ TEST_CASE("evidence errors: the valid fixture reads") {
 }
 
 TEST_CASE("evidence errors: each bad fixture names file and JSON path") {
-  struct Case {
+  struct Case {  // fixture file and the message part after its name
     const char* file;
     const char* expect;  // substring of the message after the file name
   } cases[] = {
@@ -76,4 +76,23 @@ TEST_CASE("evidence errors: deeply nested input is an error, not a crash") {
   REQUIRE_THROWS_AS(from_json_text(deep, "deep.json"), EvidenceError);
   std::string closed = deep + std::string(100000, ']');
   REQUIRE_THROWS_AS(from_json_text(closed, "deep.json"), EvidenceError);
+}
+
+TEST_CASE("evidence errors: numbers too large and huge strings are clean errors") {
+  std::string text = pv::evidence::to_json_text(pv::evidence::EvidenceFile{});
+  REQUIRE_THROWS_WITH(from_json_text("{\"format\": \"pv-evidence\", \"version\": 1e999}", "big.json"),
+                      Catch::StartsWith("big.json: not valid JSON"));
+  // Timestamps: offsets and fractions accepted, anything else rejected.
+  auto with_time = [&](const std::string& t) {
+    std::string s = text;
+    auto at = s.find("\"started\": \"\"");
+    s.replace(at, 13, "\"started\": \"" + t + "\"");
+    at = s.find("\"finished\": \"\"");
+    s.replace(at, 14, "\"finished\": \"2025-01-01T00:00:00Z\"");
+    return s;
+  };
+  REQUIRE_NOTHROW(from_json_text(with_time("2025-01-31T12:00:00.125+05:30"), "t"));
+  REQUIRE_THROWS_WITH(from_json_text(with_time(std::string(4 << 20, '2')), "huge.json"), Catch::Contains("$.started"));
+  for (const char* bad : {"2025-01-31 12:00:00Z", "2025-01-31T12:00:00", "2025-01-31T12:00:00.Z", "2025-1-31T12:00:00Z"})
+    REQUIRE_THROWS_WITH(from_json_text(with_time(bad), "t"), Catch::Contains("$.started") && Catch::Contains("ISO 8601"));
 }

@@ -99,3 +99,10 @@ TEST_CASE("evidence: any measurement value and seed round-trips") {
     RC_ASSERT(back.results[0].seed == seed);
   });
 }
+
+TEST_CASE("evidence: invalid UTF-8 in a message is replaced, never a write failure") {
+  EvidenceFile ev = testing::sample_evidence();
+  ev.results[0].message = "bytes \xff\xfe end";
+  EvidenceFile back = from_json_text(to_json_text(ev), "utf8");
+  REQUIRE(back.results[0].message == "bytes \xef\xbf\xbd\xef\xbf\xbd end");
+}

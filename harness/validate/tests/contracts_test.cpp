@@ -22,7 +22,7 @@ std::set<std::string> suite_ids(const std::string& pattern) {
 
 }  // namespace
 
-TEST_CASE("contracts/ is valid with no warnings", "[validate][contracts]") {
+TEST_CASE("validate: contracts/ is valid with no warnings", "[validate][contracts]") {
   Options options;
   Report first = validate_paths({PV_SOURCE_DIR "/contracts"}, options);
   REQUIRE(first.files.size() == 7);
@@ -40,7 +40,7 @@ TEST_CASE("contracts/ is valid with no warnings", "[validate][contracts]") {
   CHECK(r.contracts.size() == 7);
 }
 
-TEST_CASE("contracts declare exactly the falsifiers and stages of SUITE.md", "[validate][contracts]") {
+TEST_CASE("validate: contracts declare exactly the falsifiers and stages of SUITE.md", "[validate][contracts]") {
   Report r = validate_paths({PV_SOURCE_DIR "/contracts"}, {});
   std::set<std::string> falsifiers, stages;
   for (const auto& c : r.contracts) {
@@ -54,7 +54,7 @@ TEST_CASE("contracts declare exactly the falsifiers and stages of SUITE.md", "[v
   CHECK(stages == suite_ids("\\| (M-[A-Z0-9-]+)[ |]"));
 }
 
-TEST_CASE("the forward contracts depend on their parts", "[validate][contracts]") {
+TEST_CASE("validate: the forward contracts depend on their parts", "[validate][contracts]") {
   Report r = validate_paths({PV_SOURCE_DIR "/contracts"}, {});
   for (const auto& c : r.contracts) {
     if (c.name == "qwen3-moe-forward-v1")

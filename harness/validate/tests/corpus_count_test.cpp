@@ -32,7 +32,7 @@ std::map<std::string, std::size_t> pinned_counts() {
 
 }  // namespace
 
-TEST_CASE("the shared corpus validates without a crash and with the pinned counts", "[validate][corpus]") {
+TEST_CASE("validate: the shared corpus validates without a crash and with the pinned counts", "[validate][corpus]") {
   std::string dir = corpus_dir();
   INFO("corpus directory: " << dir << " (set PV_CORPUS_DIR to point elsewhere)");
   REQUIRE(std::filesystem::is_directory(dir));

@@ -15,7 +15,7 @@ Report sample() {
 }
 }  // namespace
 
-TEST_CASE("text: file:line:col, rule, hint, and a closing count line", "[validate][format]") {
+TEST_CASE("validate: text: file:line:col, rule, hint, and a closing count line", "[validate][format]") {
   Report r = sample();
   std::string t = format_text(r);
   CHECK(t.find("unknown-key-misspelt-falsifiers.yaml:31:1: error[unknown-key]: unknown key 'falsification_test'") !=
@@ -26,7 +26,7 @@ TEST_CASE("text: file:line:col, rule, hint, and a closing count line", "[validat
   CHECK(format_text(Report{}).find("0 error(s), 0 warning(s)\n") != std::string::npos);
 }
 
-TEST_CASE("json: counts and one object per finding", "[validate][format]") {
+TEST_CASE("validate: json: counts and one object per finding", "[validate][format]") {
   Report r = sample();
   auto j = nlohmann::json::parse(format_json(r));
   CHECK(j["errors"] == 2);
@@ -36,7 +36,7 @@ TEST_CASE("json: counts and one object per finding", "[validate][format]") {
     for (const char* key : {"rule", "severity", "file", "line", "column", "message", "hint"}) CHECK(f.contains(key));
 }
 
-TEST_CASE("sarif 2.1.0: rule catalogue and results with regions", "[validate][format]") {
+TEST_CASE("validate: sarif 2.1.0: rule catalogue and results with regions", "[validate][format]") {
   Report r = sample();
   auto s = nlohmann::json::parse(format_sarif(r, "0.1.0"));
   CHECK(s["version"] == "2.1.0");
@@ -53,7 +53,7 @@ TEST_CASE("sarif 2.1.0: rule catalogue and results with regions", "[validate][fo
   }
 }
 
-TEST_CASE("github: one workflow command per finding, values escaped", "[validate][format]") {
+TEST_CASE("validate: github: one workflow command per finding, values escaped", "[validate][format]") {
   Report r = sample();
   std::string g = format_github(r);
   CHECK(g.find("::error file=") != std::string::npos);

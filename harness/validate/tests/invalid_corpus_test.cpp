@@ -62,7 +62,7 @@ std::vector<std::string> corpus_files() {
 
 }  // namespace
 
-TEST_CASE("every invalid contract gives exactly its expected findings", "[validate][corpus]") {
+TEST_CASE("validate: every invalid contract gives exactly its expected findings", "[validate][corpus]") {
   auto files = corpus_files();
   REQUIRE(files.size() >= 40);
   for (const auto& path : files) {
@@ -73,7 +73,7 @@ TEST_CASE("every invalid contract gives exactly its expected findings", "[valida
   }
 }
 
-TEST_CASE("every rule has an invalid-contract case (or a dedicated test)", "[validate][corpus]") {
+TEST_CASE("validate: every rule has an invalid-contract case (or a dedicated test)", "[validate][corpus]") {
   std::set<std::string> covered = {"file-too-large", "io-error"};  // malformed_input_test.cpp
   for (const auto& path : corpus_files())
     for (const auto& e : parse_case(path).expected) covered.insert(e.substr(0, e.find('@')));
@@ -87,7 +87,7 @@ TEST_CASE("every rule has an invalid-contract case (or a dedicated test)", "[val
   }
 }
 
-TEST_CASE("findings carry the severity of their rule, a message and a hint", "[validate][corpus]") {
+TEST_CASE("validate: findings carry the severity of their rule, a message and a hint", "[validate][corpus]") {
   for (const auto& path : corpus_files()) {
     Case c = parse_case(path);
     Report r = validate_sources({{path, test::read_file(path)}}, c.options);
@@ -102,7 +102,7 @@ TEST_CASE("findings carry the severity of their rule, a message and a hint", "[v
   }
 }
 
-TEST_CASE("unknown keys suggest the key that was meant", "[validate]") {
+TEST_CASE("validate: unknown keys suggest the key that was meant", "[validate]") {
   std::string path = kDir + "/unknown-key-misspelt-falsifiers.yaml";
   Report r = validate_sources({{path, test::read_file(path)}}, {});
   auto it = std::find_if(r.findings.begin(), r.findings.end(), [](const Finding& f) { return f.rule == "unknown-key"; });
@@ -110,7 +110,7 @@ TEST_CASE("unknown keys suggest the key that was meant", "[validate]") {
   CHECK(it->hint.find("did you mean 'falsification_tests'") != std::string::npos);
 }
 
-TEST_CASE("foreign status words name the status they map to", "[validate]") {
+TEST_CASE("validate: foreign status words name the status they map to", "[validate]") {
   std::string path = kDir + "/foreign-status-active-runtime.yaml";
   Report r = validate_sources({{path, test::read_file(path)}}, {});
   REQUIRE(r.findings.size() == 1);

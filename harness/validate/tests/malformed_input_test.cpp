@@ -23,7 +23,7 @@ const std::string kValid = PV_SOURCE_DIR "/contracts/moe-router-v1.yaml";
 
 }  // namespace
 
-TEST_CASE("a file over 1 MiB is refused before parsing", "[validate][malformed]") {
+TEST_CASE("validate: a file over 1 MiB is refused before parsing", "[validate][malformed]") {
   std::string huge = "description: |\n" + std::string(2 << 20, 'x') + "\n";
   auto r = load_contract_text(huge, "huge.yaml");
   REQUIRE(r.findings.size() == 1);
@@ -31,7 +31,7 @@ TEST_CASE("a file over 1 MiB is refused before parsing", "[validate][malformed]"
   CHECK(!r.contract);
 }
 
-TEST_CASE("an unreadable path is an io-error and marks the report", "[validate][malformed]") {
+TEST_CASE("validate: an unreadable path is an io-error and marks the report", "[validate][malformed]") {
   auto report = pv::validate::validate_paths({"/nonexistent/dir/contract.yaml"}, {});
   REQUIRE(report.findings.size() == 1);
   CHECK(report.findings[0].rule == "io-error");
@@ -40,7 +40,7 @@ TEST_CASE("an unreadable path is an io-error and marks the report", "[validate][
   CHECK(has_rule(file, "io-error"));
 }
 
-TEST_CASE("very deep nesting stops at the depth limit", "[validate][malformed]") {
+TEST_CASE("validate: very deep nesting stops at the depth limit", "[validate][malformed]") {
   std::string flow = "a: " + std::string(100000, '[') + std::string(100000, ']') + "\n";
   CHECK(has_rule(load_contract_text(flow, "flow.yaml"), "yaml-too-deep"));
   std::string block;
@@ -52,7 +52,7 @@ TEST_CASE("very deep nesting stops at the depth limit", "[validate][malformed]")
   CHECK(has_rule(load_contract_text(flow_maps, "maps.yaml"), "yaml-too-deep"));
 }
 
-TEST_CASE("an alias bomb is stopped while parsing", "[validate][malformed]") {
+TEST_CASE("validate: an alias bomb is stopped while parsing", "[validate][malformed]") {
   std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
   for (int i = 1; i < 30; ++i) {
     std::string prev = "*a" + std::to_string(i - 1);
@@ -63,7 +63,7 @@ TEST_CASE("an alias bomb is stopped while parsing", "[validate][malformed]") {
   CHECK(has_rule(load_contract_text(bomb, "bomb.yaml"), "yaml-alias"));
 }
 
-TEST_CASE("binary, non-UTF-8 and empty files get their finding", "[validate][malformed]") {
+TEST_CASE("validate: binary, non-UTF-8 and empty files get their finding", "[validate][malformed]") {
   CHECK(has_rule(load_contract_text(std::string("\x7f" "ELF\x02\x01\x01\0\0", 9), "a.out"), "file-binary"));
   CHECK(has_rule(load_contract_text("name: \xff\xfe\n", "x.yaml"), "file-not-utf8"));
   CHECK(has_rule(load_contract_text("name: \xed\xa0\x80\n", "surrogate.yaml"), "file-not-utf8"));
@@ -76,7 +76,7 @@ TEST_CASE("binary, non-UTF-8 and empty files get their finding", "[validate][mal
   CHECK(!has_rule(ok, "file-not-utf8"));
 }
 
-TEST_CASE("every prefix of a valid contract loads without throwing", "[validate][malformed]") {
+TEST_CASE("validate: every prefix of a valid contract loads without throwing", "[validate][malformed]") {
   std::string text = pv::validate::test::read_file(kValid);
   REQUIRE(text.size() > 1000);
   for (std::size_t n = 0; n < text.size(); n += 7) {
@@ -87,7 +87,7 @@ TEST_CASE("every prefix of a valid contract loads without throwing", "[validate]
   CHECK(full.ok());
 }
 
-TEST_CASE("arbitrary bytes never throw", "[validate][malformed][property]") {
+TEST_CASE("validate: arbitrary bytes never throw", "[validate][malformed][property]") {
   rc::prop("load_contract_text is total", [](const std::string& s) {
     auto r = load_contract_text(s, "random.yaml");
     RC_ASSERT(r.contract.has_value() || !r.findings.empty());
@@ -99,4 +99,11 @@ TEST_CASE("arbitrary bytes never throw", "[validate][malformed][property]") {
     auto r = load_contract_text(s, "edited.yaml");
     RC_ASSERT(r.contract.has_value() || !r.findings.empty());
   });
+}
+
+TEST_CASE("validate: huge values are clipped in messages", "[validate][malformed]") {
+  std::string text = "kind: " + std::string(100000, 'x') + "\n" + std::string(50000, 'y') + ": 1\n";
+  auto r = load_contract_text(text, "clip.yaml");
+  REQUIRE(!r.findings.empty());
+  for (const auto& f : r.findings) CHECK(f.message.size() < 400);
 }

@@ -11,7 +11,7 @@
 using namespace pv::validate;
 namespace schema = pv::contract::schema;
 
-TEST_CASE("SCHEMA.md documents every rule", "[validate][docs]") {
+TEST_CASE("validate: SCHEMA.md documents every rule", "[validate][docs]") {
   std::string doc = test::read_file(PV_SOURCE_DIR "/contracts/SCHEMA.md");
   REQUIRE(!doc.empty());
   for (const auto& r : rules()) {
@@ -40,7 +40,7 @@ std::set<std::string> as_set(const std::vector<std::string_view>& v) { return {v
 
 }  // namespace
 
-TEST_CASE("the JSON Schema lists the loader's keys and required keys", "[validate][docs]") {
+TEST_CASE("validate: the JSON Schema lists the loader's keys and required keys", "[validate][docs]") {
   auto root = nlohmann::json::parse(test::read_file(PV_SOURCE_DIR "/contracts/schema/pv-contract.schema.json"));
   std::map<std::string, const nlohmann::json*> defs = {{"contract", &root}};
   for (const auto& s : schema::sections()) {
