@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/moe/engine.hpp"
 #include "engine/quant/blocks.hpp"
+#include "engine/quant/types.hpp"
 
 namespace pv::falsify {
 
@@ -79,3 +81,11 @@ rc::Gen<InputKind> gen_input_kind();
 std::vector<float> make_input(InputKind k, Rng& rng, int tokens, int hidden);
 
 }  // namespace pv::falsify
+
+// How RapidCheck shows engine enums in counterexamples (found by argument-dependent lookup).
+namespace pv::engine::quant {
+inline void showValue(Type t, std::ostream& os) { os << info(t).name; }
+}  // namespace pv::engine::quant
+namespace pv::engine {
+inline void showValue(ActivationMode m, std::ostream& os) { os << to_string(m); }
+}  // namespace pv::engine
