@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <unistd.h>
 #include <iterator>
 
 #include "engine/gguf/qwen3moe.hpp"
@@ -17,6 +19,9 @@ using namespace pv::engine;
 using quant::Type;
 
 namespace {
+std::string tmp(const char* name) {  // per-process names: parallel ctest runs cannot collide
+  return (std::filesystem::temp_directory_path() / (std::string(name) + std::to_string(getpid()) + ".gguf")).string();
+}
 std::vector<char> slurp(const std::string& p) {
   std::ifstream f(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(f), {}};
@@ -43,19 +48,19 @@ TEST_CASE("same seed, same bytes, any thread count; another seed differs") {
   o.seed = 42;
   o.threads = 1;
   INFO("seed " << o.seed);
-  synth::write_model(o, "pv_synth_a.gguf");
+  synth::write_model(o, tmp("pv_synth_a_"));
   o.threads = 3;
-  synth::write_model(o, "pv_synth_b.gguf");
+  synth::write_model(o, tmp("pv_synth_b_"));
   o.seed = 43;
-  synth::write_model(o, "pv_synth_c.gguf");
-  const auto a = slurp("pv_synth_a.gguf"), b = slurp("pv_synth_b.gguf"), c = slurp("pv_synth_c.gguf");
+  synth::write_model(o, tmp("pv_synth_c_"));
+  const auto a = slurp(tmp("pv_synth_a_")), b = slurp(tmp("pv_synth_b_")), c = slurp(tmp("pv_synth_c_"));
   CHECK(a.size() > 1000000);
   CHECK(a == b);
   CHECK(a != c);
-  std::remove("pv_synth_b.gguf");
-  std::remove("pv_synth_c.gguf");
+  std::remove(tmp("pv_synth_b_").c_str());
+  std::remove(tmp("pv_synth_c_").c_str());
 
-  const gguf::File f = gguf::File::open("pv_synth_a.gguf");
+  const gguf::File f = gguf::File::open(tmp("pv_synth_a_"));
   const MoeModel m = gguf::qwen3moe_model(f);
   CHECK(m.config.hidden == 256);
   CHECK(m.config.n_experts == 8);
@@ -109,5 +114,5 @@ TEST_CASE("same seed, same bytes, any thread count; another seed differs") {
     CHECK(mean_pmax > 1.5 / E);   // not flat
     CHECK(mean_pmax < 0.9);       // not one-hot
   }
-  std::remove("pv_synth_a.gguf");
+  std::remove(tmp("pv_synth_a_").c_str());
 }
