@@ -65,6 +65,9 @@ CudaMoeEngine::CudaMoeEngine() {
   configure_decode();
   configure_grouped();
   PV_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  int dev = 0;
+  PV_CUDA_CHECK(cudaGetDevice(&dev));
+  PV_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, dev));
 }
 
 CudaMoeEngine::~CudaMoeEngine() {
@@ -85,27 +88,35 @@ void CudaMoeEngine::load(const MoeModel& model) {
   if (c.n_experts > 1024) throw std::invalid_argument("CUDA engine: n_experts = " + std::to_string(c.n_experts) + " > 1024 is not supported");
   if (c.hidden % 256 || c.expert_ffn % 256)
     throw std::invalid_argument("CUDA engine: hidden and expert_ffn must be multiples of 256");
+  for (const MoeLayer& L : model.layers)  // every type checked before anything changes
+    for (const ExpertTensor* t : {&L.gate, &L.up, &L.down}) device_type(*t);
   clear_graphs();
   layers_.clear();
+  if (ws_.pin_h) cudaFreeHost(ws_.pin_h);
   ws_ = Workspace{};
   expert_bytes_ = 0;
   cfg_ = c;
   const std::size_t H = c.hidden, E = c.n_experts;
-  for (std::size_t l = 0; l < model.layers.size(); ++l) {
-    const MoeLayer& L = model.layers[l];
-    for (const ExpertTensor* t : {&L.gate, &L.up, &L.down}) device_type(*t);
-    const std::string p = "blk." + std::to_string(l) + ".";
-    Layer d;
-    d.norm = upload(L.ffn_norm, H * sizeof(float), p + "ffn_norm.weight");
-    d.router = upload(L.router, E * H * sizeof(float), p + "ffn_gate_inp.weight");
-    d.gate = upload(L.gate.data, L.gate.total_bytes(), L.gate.name);
-    d.up = upload(L.up.data, L.up.total_bytes(), L.up.name);
-    d.down = upload(L.down.data, L.down.total_bytes(), L.down.name);
-    d.g = dev_mat(L.gate, d.gate);
-    d.u = dev_mat(L.up, d.up);
-    d.d = dev_mat(L.down, d.down);
-    expert_bytes_ += d.gate.bytes() + d.up.bytes() + d.down.bytes();
-    layers_.push_back(std::move(d));
+  try {
+    for (std::size_t l = 0; l < model.layers.size(); ++l) {
+      const MoeLayer& L = model.layers[l];
+      const std::string p = "blk." + std::to_string(l) + ".";
+      Layer d;
+      d.norm = upload(L.ffn_norm, H * sizeof(float), p + "ffn_norm.weight");
+      d.router = upload(L.router, E * H * sizeof(float), p + "ffn_gate_inp.weight");
+      d.gate = upload(L.gate.data, L.gate.total_bytes(), L.gate.name);
+      d.up = upload(L.up.data, L.up.total_bytes(), L.up.name);
+      d.down = upload(L.down.data, L.down.total_bytes(), L.down.name);
+      d.g = dev_mat(L.gate, d.gate);
+      d.u = dev_mat(L.up, d.up);
+      d.d = dev_mat(L.down, d.down);
+      expert_bytes_ += d.gate.bytes() + d.up.bytes() + d.down.bytes();
+      layers_.push_back(std::move(d));
+    }
+  } catch (...) {  // e.g. out of device memory half-way: leave no half-loaded model behind
+    layers_.clear();
+    expert_bytes_ = 0;
+    throw;
   }
 }
 
@@ -141,6 +152,10 @@ void CudaMoeEngine::ensure_workspace(int tokens, int layers) {
   ws_.probs = DeviceBuffer(NL * T * E * 4, "workspace router probs");
   ws_.experts = DeviceBuffer(NL * T * K * 4, "workspace selected experts");
   ws_.weights = DeviceBuffer(NL * T * K * 4, "workspace expert weights");
+  ws_.logits = DeviceBuffer(T * E * 4, "workspace router logits");
+  const std::size_t groups = std::size_t(router_token_groups(int(T)));
+  ws_.tickets = DeviceBuffer(groups * 4, "workspace router tickets");
+  PV_CUDA_CHECK(cudaMemset(ws_.tickets.as<void>(), 0, groups * 4));
   PV_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&ws_.pin_h), T * H * 4));
 }
 
@@ -166,6 +181,7 @@ void CudaMoeEngine::enqueue_layers(int first, int count, int T, ActivationMode m
     r.eps = cfg_.rms_eps; r.q8 = q8; r.racy = racy;
     r.xn = ws_.xn.as<float>(); r.xh = grouped ? ws_.xh.as<__half>() : nullptr;
     r.probs = ws_.probs.as<float>() + i * T * E; r.experts = experts; r.weights = weights;
+    r.logits = ws_.logits.as<float>(); r.tickets = ws_.tickets.as<int>(); r.sm_count = sm_count_;
     launch_router(r, stream_);
 
     if (!grouped) {

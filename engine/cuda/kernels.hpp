@@ -41,7 +41,11 @@ struct RouterArgs {
   float* probs = nullptr;       // [T, E]
   std::int32_t* experts = nullptr;  // [T, k]
   float* weights = nullptr;     // [T, k]
+  float* logits = nullptr;      // [T, E] workspace
+  int* tickets = nullptr;       // [router_token_groups(T)] workspace, zero before the first launch
+  int sm_count = 132;
 };
+int router_token_groups(int tokens);
 void launch_router(const RouterArgs& a, cudaStream_t stream);
 
 struct DecodeArgs {

@@ -2,6 +2,8 @@
 // renormalisation (each weight 1/k when the selected sum is 0), in one launch. A block handles
 // up to kRT tokens so the router matrix is read once per kRT tokens (a GEMM for many tokens,
 // a GEMV for one).
+#include <algorithm>
+
 #include "engine/cuda/check.hpp"
 #include "engine/cuda/kernels.hpp"
 #include "engine/cuda/warp.cuh"
@@ -9,12 +11,17 @@
 namespace pv::engine::cuda {
 namespace {
 
-constexpr int kRT = 4;          // tokens per block
-constexpr int kThreads = 256;   // 8 warps
+constexpr int kRT = 8;          // tokens per block
+constexpr int kThreads = 128;   // 4 warps
 
-// The fault variant drops the barrier after the first step of the shared-memory tree
-// reduction of the sum of squares, so threads 0..63 may read partial sums that threads
-// 64..127 have not written yet (Fault::cuda_reduction_race; racecheck reports it).
+// grid (chunks, token groups of kRT). Each block normalises its tokens and computes the logits
+// of its chunk of experts (a warp per expert, kRT tokens at once, so the router matrix is read
+// once per kRT tokens), writes them to global memory, and the last block of a token group to
+// finish (an integer atomic ticket, the threadFenceReduction pattern) does softmax, top-k and
+// renormalisation for the group. Spreading the 1 MB router over many SMs matters at T = 1.
+// The fault variant drops the barrier after the first step of the shared-memory tree reduction
+// of the sum of squares, so warp 0 may read partial sums warp 1 has not written yet
+// (Fault::cuda_reduction_race; racecheck reports it).
 template <bool kRacy>
 __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   extern __shared__ float smem[];
@@ -22,8 +29,9 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   float* xs = smem;                  // [kRT][H]
   float* logits = xs + kRT * H;      // [kRT][E]
   float* red = logits + kRT * E;     // [kRT][kThreads]
+  __shared__ bool last;
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int t0 = blockIdx.x * kRT;
+  const int t0 = blockIdx.y * kRT;
   const int nt = min(kRT, a.tokens - t0);
 
   for (int tt = 0; tt < kRT; ++tt) {
@@ -48,21 +56,28 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   __syncthreads();
 
   // Normalised activations for the experts (q8: rounded to the int8 grid per 32 values).
-  for (int tt = 0; tt < nt; ++tt) {
-    for (int g = warp; g < H / 32; g += kThreads / 32) {
-      float v = xs[tt * H + 32 * g + lane];
-      if (a.q8) v = q8_round(v);
-      const size_t o = (size_t)(t0 + tt) * H + 32 * g + lane;
-      a.xn[o] = v;
-      if (a.xh) a.xh[o] = __float2half_rn(v);
+  if (blockIdx.x == 0) {
+    for (int tt = 0; tt < nt; ++tt) {
+      for (int g = warp; g < H / 32; g += kThreads / 32) {
+        float v = xs[tt * H + 32 * g + lane];
+        if (a.q8) v = q8_round(v);
+        const size_t o = (size_t)(t0 + tt) * H + 32 * g + lane;
+        a.xn[o] = v;
+        if (a.xh) a.xh[o] = __float2half_rn(v);
+      }
     }
   }
 
-  // Logits: warp per expert, float4 over hidden, kRT tokens at once.
+  // Logits of this block's experts: warp per expert, float4 over hidden, kRT tokens at once.
+  const int epb = (E + gridDim.x - 1) / gridDim.x;
+  const int e0 = blockIdx.x * epb, e1 = min(E, e0 + epb);
   const float4* r4 = reinterpret_cast<const float4*>(a.router);
   const float4* x4 = reinterpret_cast<const float4*>(xs);
-  for (int e = warp; e < E; e += kThreads / 32) {
-    float acc[kRT] = {0.f, 0.f, 0.f, 0.f};
+  for (int e = e0 + warp; e < e1; e += kThreads / 32) {
+    float acc[kRT];
+#pragma unroll
+    for (int tt = 0; tt < kRT; ++tt) acc[tt] = 0.f;
+#pragma unroll 8
     for (int i = lane; i < H / 4; i += 32) {
       const float4 r = r4[(size_t)e * (H / 4) + i];
 #pragma unroll
@@ -74,15 +89,23 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
 #pragma unroll
     for (int tt = 0; tt < kRT; ++tt) {
       const float s = warp_sum(acc[tt]);
-      if (lane == 0) logits[tt * E + e] = s;
+      if (lane == 0 && tt < nt) a.logits[(size_t)(t0 + tt) * E + e] = s;
     }
   }
+  __threadfence();
+  __syncthreads();
+  if (tid == 0) last = atomicAdd(&a.tickets[blockIdx.y], 1) == int(gridDim.x) - 1;
+  __syncthreads();
+  if (!last) return;
+  if (tid == 0) a.tickets[blockIdx.y] = 0;  // ready for the next launch or graph replay
+  __threadfence();
+  for (int i = tid; i < nt * E; i += kThreads) logits[i] = __ldcg(a.logits + (size_t)t0 * E + i);
   __syncthreads();
 
   // Softmax over all E and top-k: one warp per token.
-  if (warp < nt) {
-    const int t = t0 + warp;
-    float* z = logits + warp * E;
+  for (int tt = warp; tt < nt; tt += kThreads / 32) {
+    const int t = t0 + tt;
+    float* z = logits + tt * E;
     float m = -INFINITY;
     for (int e = lane; e < E; e += 32) m = fmaxf(m, z[e]);
     m = warp_max(m);
@@ -139,6 +162,8 @@ size_t router_smem(int hidden, int n_experts) {
 
 }  // namespace
 
+int router_token_groups(int tokens) { return (tokens + kRT - 1) / kRT; }
+
 void configure_router() {
   const int max = 200 * 1024;
   PV_CUDA_CHECK(cudaFuncSetAttribute(router_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
@@ -146,7 +171,11 @@ void configure_router() {
 }
 
 void launch_router(const RouterArgs& a, cudaStream_t stream) {
-  const dim3 grid((a.tokens + kRT - 1) / kRT);
+  // About two blocks per SM in all, at least one expert per warp.
+  const int groups = router_token_groups(a.tokens);
+  const int max_chunks = std::max(1, a.n_experts / (kThreads / 32));
+  const int chunks = std::max(1, std::min(max_chunks, (2 * a.sm_count + groups - 1) / groups));
+  const dim3 grid(chunks, groups);
   const size_t smem = router_smem(a.hidden, a.n_experts);
   if (a.racy) router_kernel<true><<<grid, kThreads, smem, stream>>>(a);
   else router_kernel<false><<<grid, kThreads, smem, stream>>>(a);

@@ -19,6 +19,9 @@
 #include "engine/gguf/reader.hpp"
 #include "engine/moe/engine.hpp"
 #include "harness/cli/command.hpp"
+#ifdef PV_HAVE_CUDA
+#include "engine/cuda/device_info.hpp"
+#endif
 
 namespace po = boost::program_options;
 
@@ -103,11 +106,28 @@ int run_bench(const std::vector<std::string>& args) {
     return pv::cli::kExitUsage;
   }
   auto run = [&](const MoeModel& model) {
-    const double bw = copy_bandwidth_gbs(opt.threads);
+    double bw = 0;
+    std::string method;
+    std::string device;
+#ifdef PV_HAVE_CUDA
+    if (engine->name() == "cuda") {
+      // The GPU's roofline: device-to-device cudaMemcpy of 2 GiB (far beyond the L2).
+      const cuda::DeviceInfo d = cuda::device_info();
+      device = fmt::format("device: {} ({} SMs, {:.1f} GiB, L2 {:.0f} MB), driver API {}, runtime {}\n", d.name,
+                           d.sm_count, double(d.total_bytes) / (1u << 30), double(d.l2_bytes) / 1e6,
+                           d.driver_version, d.runtime_version);
+      bw = cuda::copy_bandwidth(std::size_t(1) << 31, 20) / 1e9;
+      method = "cudaMemcpy device-to-device of 2 GiB, read + write bytes, median of 20";
+    }
+#endif
+    if (method.empty()) {
+      bw = copy_bandwidth_gbs(opt.threads);
+      method = "memcpy of 512 MiB, read + write bytes";
+    }
     bench::MoeBenchReport rep = bench::run_moe_bench(*engine, model, opt);
     rep.memory_gb_per_second = bw;
-    rep.memory_method = "memcpy of 512 MiB, read + write bytes";
-    const std::string table = bench::format_report(rep);
+    rep.memory_method = method;
+    const std::string table = device + bench::format_report(rep);
     fmt::print("{}", table);
     if (vm.count("out")) {
       std::ofstream out(vm["out"].as<std::string>());
