@@ -34,12 +34,23 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   const int t0 = blockIdx.y * kRT;
   const int nt = min(kRT, a.tokens - t0);
 
+  // Loads through the read-only path, unrolled so each thread has several in flight: at
+  // T = 1 this kernel is a chain of memory round trips, and each one costs about a microsecond.
+  float4* x4s = reinterpret_cast<float4*>(xs);
+  const float4* h4 = reinterpret_cast<const float4*>(a.h);
+  const float4* n4 = reinterpret_cast<const float4*>(a.norm);
+  const int H4 = H / 4;
   for (int tt = 0; tt < kRT; ++tt) {
     float ss = 0.f;
-    for (int i = tid; i < H; i += kThreads) {
-      const float v = tt < nt ? a.h[(size_t)(t0 + tt) * H + i] : 0.f;
-      xs[tt * H + i] = v;
-      ss += v * v;
+    if (tt < nt) {
+#pragma unroll 4
+      for (int i = tid; i < H4; i += kThreads) {
+        const float4 v = __ldg(h4 + (size_t)(t0 + tt) * H4 + i);
+        x4s[tt * H4 + i] = v;
+        ss += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+      }
+    } else {
+      for (int i = tid; i < H4; i += kThreads) x4s[tt * H4 + i] = make_float4(0.f, 0.f, 0.f, 0.f);
     }
     red[tt * kThreads + tid] = ss;
   }
@@ -49,9 +60,18 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
       for (int tt = 0; tt < kRT; ++tt) red[tt * kThreads + tid] += red[tt * kThreads + tid + s];
     if (!kRacy || s != kThreads / 2) __syncthreads();
   }
-  for (int tt = 0; tt < nt; ++tt) {
-    const float scale = 1.f / sqrtf(red[tt * kThreads] / float(H) + a.eps);
-    for (int i = tid; i < H; i += kThreads) xs[tt * H + i] = xs[tt * H + i] * scale * a.norm[i];
+#pragma unroll 4
+  for (int i = tid; i < H4; i += kThreads) {
+    const float4 w = __ldg(n4 + i);
+    for (int tt = 0; tt < nt; ++tt) {
+      const float scale = 1.f / sqrtf(red[tt * kThreads] / float(H) + a.eps);
+      float4 v = x4s[tt * H4 + i];
+      v.x = v.x * scale * w.x;
+      v.y = v.y * scale * w.y;
+      v.z = v.z * scale * w.z;
+      v.w = v.w * scale * w.w;
+      x4s[tt * H4 + i] = v;
+    }
   }
   __syncthreads();
 
@@ -77,9 +97,9 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
     float acc[kRT];
 #pragma unroll
     for (int tt = 0; tt < kRT; ++tt) acc[tt] = 0.f;
-#pragma unroll 8
+#pragma unroll 16
     for (int i = lane; i < H / 4; i += 32) {
-      const float4 r = r4[(size_t)e * (H / 4) + i];
+      const float4 r = __ldg(r4 + (size_t)e * (H / 4) + i);
 #pragma unroll
       for (int tt = 0; tt < kRT; ++tt) {
         const float4 x = x4[tt * (H / 4) + i];
