@@ -88,8 +88,23 @@ void CudaMoeEngine::load(const MoeModel& model) {
   if (c.n_experts > 1024) throw std::invalid_argument("CUDA engine: n_experts = " + std::to_string(c.n_experts) + " > 1024 is not supported");
   if (c.hidden % 256 || c.expert_ffn % 256)
     throw std::invalid_argument("CUDA engine: hidden and expert_ffn must be multiples of 256");
-  for (const MoeLayer& L : model.layers)  // every type checked before anything changes
+  int dev = 0, smem_max = 0;
+  PV_CUDA_CHECK(cudaGetDevice(&dev));
+  PV_CUDA_CHECK(cudaDeviceGetAttribute(&smem_max, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
+  for (const MoeLayer& L : model.layers) {  // every type and size checked before anything changes
     for (const ExpertTensor* t : {&L.gate, &L.up, &L.down}) device_type(*t);
+    DecodeArgs probe;
+    probe.gate.row_bytes = L.gate.row_bytes();
+    probe.up.row_bytes = L.up.row_bytes();
+    probe.down.row_bytes = L.down.row_bytes();
+    probe.top_k = c.top_k;
+    probe.hidden = c.hidden;
+    probe.ffn = c.expert_ffn;
+    if (decode_smem_needed(probe) > std::size_t(smem_max))
+      throw std::invalid_argument("CUDA engine: " + L.gate.name + ": the decode kernels would need " +
+                                  std::to_string(decode_smem_needed(probe)) + " bytes of shared memory per block; " +
+                                  device_label() + " has " + std::to_string(smem_max));
+  }
   clear_graphs();
   layers_.clear();
   if (ws_.pin_h) cudaFreeHost(ws_.pin_h);
@@ -145,6 +160,7 @@ void CudaMoeEngine::ensure_workspace(int tokens, int layers) {
   ws_.xn = DeviceBuffer(T * H * 4, "workspace x_norm");
   ws_.xh = DeviceBuffer(T * H * 2, "workspace x_norm fp16");
   ws_.act = DeviceBuffer(T * K * F * 4, "workspace act");
+  ws_.act_sum = DeviceBuffer(T * K * (F / 32) * 4, "workspace act sums");
   ws_.acth = DeviceBuffer(T * K * F * 2, "workspace act fp16");
   ws_.y = DeviceBuffer(T * K * H * 4, "workspace expert outputs");
   ws_.sorted = DeviceBuffer(T * K * 4, "workspace sorted pairs");
@@ -189,7 +205,7 @@ void CudaMoeEngine::enqueue_layers(int first, int count, int T, ActivationMode m
       d.gate = L.g; d.up = L.u; d.down = L.d;
       d.tokens = T; d.top_k = int(K); d.hidden = int(H); d.ffn = cfg_.expert_ffn; d.q8 = q8;
       d.h = src; d.xn = ws_.xn.as<float>(); d.experts = experts; d.weights = weights;
-      d.act = ws_.act.as<float>(); d.out = dst;
+      d.act = ws_.act.as<float>(); d.act_sum = ws_.act_sum.as<float>(); d.out = dst;
       launch_decode(d, stream_);
     } else {
       GroupedArgs g;

@@ -1,12 +1,13 @@
 // Decode path (and exact mode for any T): per (token, selected expert) pair, so only the
 // selected experts' rows are read and a token's output never depends on the rest of its batch.
-//   gate_up_kernel: grid (ffn/8, pairs), 4 warps x 2 rows. The block stages its 8 gate and 8
-//     up rows into shared memory with cp.async (all bytes in flight at once), then each lane
-//     walks 64-value units (dot_unit), butterfly reduction, act = silu(g) * u (f32).
-//   down_kernel: grid (hidden/8, tokens), 4 warps x 2 rows. Stages the k experts' 8 down rows
-//     and the k act vectors (q8: rounded to the Q8_1 grid per 32 values here), then lanes walk
-//     (expert j, unit) items of all k experts, so short rows (ffn 768 = 12 units) keep every
-//     lane busy; out = h + sum_j w_j * (W_down_j act_j), in a fixed order.
+//   gate_up_kernel: grid (ffn/32, pairs), 8 warps x 4 rows. The block stages its 32 gate and 32
+//     up rows into shared memory with cp.async (all bytes in flight at once, no registers held),
+//     then each lane walks 64-value units (dot_unit), butterfly reduction, act = silu(g) * u,
+//     rounded to the Q8_1 grid per 32 values in q8 mode, with the sums per 32 (Q4_K's min term).
+//   down_kernel: grid (hidden/8, tokens), 8 warps x 1 row. Stages the k experts' 8 down rows and
+//     the k act vectors, then lanes walk (expert j, unit) items of all k experts, so short rows
+//     (ffn 768 = 12 units) keep every lane busy; out = h + sum_j w_j * (W_down_j act_j), summed
+//     in a fixed order.
 #include <algorithm>
 
 #include "engine/cuda/check.hpp"
@@ -18,114 +19,111 @@
 namespace pv::engine::cuda {
 namespace {
 
-constexpr int kRows = 8, kThreads = 128;  // both kernels: 4 warps x 2 rows
+constexpr int kGuRows = 32, kGuThreads = 256;  // 8 warps x 4 rows
+constexpr int kDnRows = 8, kDnThreads = 256;   // 8 warps x 1 row
 
 __device__ __forceinline__ const std::uint8_t* row_ptr(const DevMat& m, int e, int r) {
   return m.data + (size_t)e * m.expert_bytes + (size_t)r * m.row_bytes;
 }
 
-// f32 vector of n values into the padded layout, plus its sums per 32 values.
-__device__ __forceinline__ void stage_vector(float* xs, float* xsum, const float* src, int n, bool q8) {
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  for (int g = warp; g < n / 32; g += kThreads / 32) {
-    float v = src[32 * g + lane];
-    if (q8) v = q8_round(v);
+__global__ void __launch_bounds__(kGuThreads) gate_up_kernel(DecodeArgs a, int pair_base) {
+  extern __shared__ __align__(16) unsigned char smem[];
+  __shared__ float act32[kGuRows];
+  const int H = a.hidden, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  float* xs = reinterpret_cast<float*>(smem);  // padded [H]
+  float* xsum = xs + padded_len(H);            // [H/32]
+  std::uint8_t* wbuf = reinterpret_cast<std::uint8_t*>(xsum + H / 32);
+  const size_t gslot = slot_bytes(a.gate.row_bytes), uslot = slot_bytes(a.up.row_bytes);
+  std::uint8_t* ubuf = wbuf + kGuRows * gslot;
+  const int pair = pair_base + blockIdx.y;
+  const int t = pair / a.top_k, e = a.experts[pair];
+  const int r0 = blockIdx.x * kGuRows;
+  for (int i = warp; i < 2 * kGuRows; i += kGuThreads / 32) {
+    if (i < kGuRows) stage_row(wbuf + i * gslot, row_ptr(a.gate, e, r0 + i), a.gate.row_bytes, lane, 32);
+    else stage_row(ubuf + (i - kGuRows) * uslot, row_ptr(a.up, e, r0 + i - kGuRows), a.up.row_bytes, lane, 32);
+  }
+  for (int g = warp; g < H / 32; g += kGuThreads / 32) {  // xn is on the q8 grid already in q8 mode
+    const float v = a.xn[(size_t)t * H + 32 * g + lane];
     xs[xp(32 * g + lane)] = v;
     const float s = warp_sum(v);
     if (lane == 0) xsum[g] = s;
   }
-}
-
-__global__ void __launch_bounds__(kThreads) gate_up_kernel(DecodeArgs a, int pair_base) {
-  extern __shared__ __align__(16) unsigned char smem[];
-  const int H = a.hidden, tid = threadIdx.x;
-  float* xs = reinterpret_cast<float*>(smem);                 // padded [H]
-  float* xsum = xs + padded_len(H);                           // [H/32]
-  std::uint8_t* wbuf = reinterpret_cast<std::uint8_t*>(xsum + H / 32);
-  const size_t gslot = slot_bytes(a.gate.row_bytes), uslot = slot_bytes(a.up.row_bytes);
-  const int pair = pair_base + blockIdx.y;
-  const int t = pair / a.top_k, e = a.experts[pair];
-  const int r0 = blockIdx.x * kRows;
-  for (int r = 0; r < kRows; ++r) {
-    stage_row(wbuf + r * gslot, row_ptr(a.gate, e, r0 + r), a.gate.row_bytes, tid, kThreads);
-    stage_row(wbuf + kRows * gslot + r * uslot, row_ptr(a.up, e, r0 + r), a.up.row_bytes, tid, kThreads);
-  }
-  stage_vector(xs, xsum, a.xn + (size_t)t * H, H, false);  // xn is already on the q8 grid in q8 mode
   cp_async_wait_all();
   __syncthreads();
-  const int lane = tid & 31, warp = tid >> 5, units = H / 64;
-  // Where this warp's two gate and two up rows start in their slots (see stage.cuh).
-  auto in_slot = [&](const DevMat& m, int r) { return reinterpret_cast<std::uintptr_t>(row_ptr(m, e, r)) & 15; };
-  const int ra = 2 * warp, rb = 2 * warp + 1;
-  const std::uint8_t* ga = wbuf + ra * gslot + in_slot(a.gate, r0 + ra);
-  const std::uint8_t* gb = wbuf + rb * gslot + in_slot(a.gate, r0 + rb);
-  const std::uint8_t* ua = wbuf + kRows * gslot + ra * uslot + in_slot(a.up, r0 + ra);
-  const std::uint8_t* ub = wbuf + kRows * gslot + rb * uslot + in_slot(a.up, r0 + rb);
-  float g0 = 0.f, g1 = 0.f, u0 = 0.f, u1 = 0.f;
+  const int units = H / 64, rw = 4 * warp;
+  float g[4] = {0.f, 0.f, 0.f, 0.f}, u[4] = {0.f, 0.f, 0.f, 0.f};
   for (int un = lane; un < units; un += 32) {
-    g0 += dot_unit(a.gate.type, ga, un, xs, xsum);
-    g1 += dot_unit(a.gate.type, gb, un, xs, xsum);
-    u0 += dot_unit(a.up.type, ua, un, xs, xsum);
-    u1 += dot_unit(a.up.type, ub, un, xs, xsum);
+#pragma unroll
+    for (int rr = 0; rr < 4; ++rr) {
+      g[rr] += dot_unit(a.gate.type, in_slot(wbuf + (rw + rr) * gslot, row_ptr(a.gate, e, r0 + rw + rr)), un, xs, xsum);
+      u[rr] += dot_unit(a.up.type, in_slot(ubuf + (rw + rr) * uslot, row_ptr(a.up, e, r0 + rw + rr)), un, xs, xsum);
+    }
   }
-  g0 = warp_sum(g0);
-  g1 = warp_sum(g1);
-  u0 = warp_sum(u0);
-  u1 = warp_sum(u1);
-  if (lane == 0) {
-    float* out = a.act + (size_t)pair * a.ffn + r0 + 2 * warp;
-    out[0] = silu(g0) * u0;
-    out[1] = silu(g1) * u1;
+#pragma unroll
+  for (int rr = 0; rr < 4; ++rr) {
+    const float gs = warp_sum(g[rr]), us = warp_sum(u[rr]);
+    if (lane == 0) act32[rw + rr] = silu(gs) * us;
+  }
+  __syncthreads();
+  if (warp == 0) {
+    float v = act32[lane];
+    if (a.q8) v = q8_round(v);
+    a.act[(size_t)pair * a.ffn + r0 + lane] = v;
+    const float s = warp_sum(v);
+    if (lane == 0) a.act_sum[(size_t)pair * (a.ffn / 32) + blockIdx.x] = s;
   }
 }
 
-__global__ void __launch_bounds__(kThreads) down_kernel(DecodeArgs a, int token_base) {
+__global__ void __launch_bounds__(kDnThreads) down_kernel(DecodeArgs a, int token_base) {
   extern __shared__ __align__(16) unsigned char smem[];
-  const int t = token_base + blockIdx.y;
-  const int k = a.top_k, F = a.ffn, FP = padded_len(F), tid = threadIdx.x;
-  float* acts = reinterpret_cast<float*>(smem);   // [k][FP]
-  float* asum = acts + k * FP;                    // [k][F/32]
-  std::uint8_t* wbuf = reinterpret_cast<std::uint8_t*>(asum + k * (F / 32));
+  const int t = token_base + blockIdx.y, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int k = a.top_k, F = a.ffn, FP = padded_len(F), G = F / 32;
+  float* acts = reinterpret_cast<float*>(smem);  // [k][FP]
+  float* asum = acts + k * FP;                   // [k][G], G padded to a multiple of 4
+  const int GP = (G + 3) & ~3;
+  std::uint8_t* wbuf = reinterpret_cast<std::uint8_t*>(asum + k * GP);
   const size_t slot = slot_bytes(a.down.row_bytes);
-  const int r0 = blockIdx.x * kRows;
-  for (int j = 0; j < k; ++j) {
+  const int r0 = blockIdx.x * kDnRows;
+  for (int i = warp; i < k * kDnRows; i += kDnThreads / 32) {
+    const int j = i / kDnRows, r = i - j * kDnRows;
     const int e = a.experts[(size_t)t * k + j];
-    for (int r = 0; r < kRows; ++r)
-      stage_row(wbuf + (j * kRows + r) * slot, row_ptr(a.down, e, r0 + r), a.down.row_bytes, tid, kThreads);
+    stage_row(wbuf + i * slot, row_ptr(a.down, e, r0 + r), a.down.row_bytes, lane, 32);
   }
-  for (int j = 0; j < k; ++j)
-    stage_vector(acts + j * FP, asum + j * (F / 32), a.act + ((size_t)t * k + j) * F, F, a.q8);
+  for (int i = tid; i < k * (F / 4); i += kDnThreads) {
+    const int j = i / (F / 4), c = i - j * (F / 4);
+    cp_async16(acts + j * FP + xp(4 * c), a.act + ((size_t)t * k + j) * F + 4 * c);
+  }
+  for (int i = tid; i < k * G; i += kDnThreads) {
+    const int j = i / G, c = i - j * G;
+    asum[j * GP + c] = a.act_sum[((size_t)t * k + j) * G + c];
+  }
   cp_async_wait_all();
   __syncthreads();
-  const int lane = tid & 31, warp = tid >> 5, units = F / 64;
-  float acc0 = 0.f, acc1 = 0.f;
+  const int units = F / 64;
+  const int r = r0 + warp;
+  float acc = 0.f;
   for (int it = lane; it < k * units; it += 32) {
     const int j = it / units, un = it - j * units;
     const float w = a.weights[(size_t)t * k + j];
     const int e = a.experts[(size_t)t * k + j];
-    const size_t s0 = (j * kRows + 2 * warp) * slot;
-    // The slot holds the row from its 16-byte-aligned start; recompute the row's offset.
-    const size_t o = (reinterpret_cast<std::uintptr_t>(row_ptr(a.down, e, r0 + 2 * warp)) & 15);
-    const size_t o1 = (reinterpret_cast<std::uintptr_t>(row_ptr(a.down, e, r0 + 2 * warp + 1)) & 15);
-    acc0 += w * dot_unit(a.down.type, wbuf + s0 + o, un, acts + j * FP, asum + j * (F / 32));
-    acc1 += w * dot_unit(a.down.type, wbuf + s0 + slot + o1, un, acts + j * FP, asum + j * (F / 32));
+    const std::uint8_t* row = in_slot(wbuf + (j * kDnRows + warp) * slot, row_ptr(a.down, e, r));
+    acc += w * dot_unit(a.down.type, row, un, acts + j * FP, asum + j * GP);
   }
-  acc0 = warp_sum(acc0);
-  acc1 = warp_sum(acc1);
+  acc = warp_sum(acc);
   if (lane == 0) {
-    const size_t o = (size_t)t * a.hidden + r0 + 2 * warp;
-    a.out[o] = a.h[o] + acc0;
-    a.out[o + 1] = a.h[o + 1] + acc1;
+    const size_t o = (size_t)t * a.hidden + r;
+    a.out[o] = a.h[o] + acc;
   }
 }
 
 size_t gate_up_smem(const DecodeArgs& a) {
   return sizeof(float) * (padded_len(a.hidden) + a.hidden / 32) +
-         kRows * (slot_bytes(a.gate.row_bytes) + slot_bytes(a.up.row_bytes));
+         kGuRows * (slot_bytes(a.gate.row_bytes) + slot_bytes(a.up.row_bytes));
 }
 size_t down_smem(const DecodeArgs& a) {
-  return sizeof(float) * size_t(a.top_k) * (padded_len(a.ffn) + a.ffn / 32) +
-         size_t(a.top_k) * kRows * slot_bytes(a.down.row_bytes);
+  const size_t gp = size_t((a.ffn / 32 + 3) & ~3);
+  return sizeof(float) * size_t(a.top_k) * (padded_len(a.ffn) + gp) +
+         size_t(a.top_k) * kDnRows * slot_bytes(a.down.row_bytes);
 }
 
 }  // namespace
@@ -136,19 +134,19 @@ void configure_decode() {
   PV_CUDA_CHECK(cudaFuncSetAttribute(down_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
 }
 
-size_t decode_smem_needed(const DecodeArgs& a) { return std::max(gate_up_smem(a), down_smem(a)); }
+std::size_t decode_smem_needed(const DecodeArgs& a) { return std::max(gate_up_smem(a), down_smem(a)); }
 
 void launch_decode(const DecodeArgs& a, cudaStream_t stream) {
   constexpr int kMaxY = 65535;
   const int pairs = a.tokens * a.top_k;
   for (int base = 0; base < pairs; base += kMaxY) {
-    const dim3 grid(a.ffn / kRows, min(kMaxY, pairs - base));
-    gate_up_kernel<<<grid, kThreads, gate_up_smem(a), stream>>>(a, base);
+    const dim3 grid(a.ffn / kGuRows, min(kMaxY, pairs - base));
+    gate_up_kernel<<<grid, kGuThreads, gate_up_smem(a), stream>>>(a, base);
     PV_CUDA_CHECK_LAUNCH("gate_up_kernel<<<...>>>");
   }
   for (int base = 0; base < a.tokens; base += kMaxY) {
-    const dim3 grid(a.hidden / kRows, min(kMaxY, a.tokens - base));
-    down_kernel<<<grid, kThreads, down_smem(a), stream>>>(a, base);
+    const dim3 grid(a.hidden / kDnRows, min(kMaxY, a.tokens - base));
+    down_kernel<<<grid, kDnThreads, down_smem(a), stream>>>(a, base);
     PV_CUDA_CHECK_LAUNCH("down_kernel<<<...>>>");
   }
 }

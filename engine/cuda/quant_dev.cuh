@@ -168,15 +168,18 @@ __device__ __forceinline__ std::uint32_t spread2(std::uint32_t w, int i) {
 // Super-block kb of a row (256 values) dequantised to fp16 at dst (16-byte aligned), in f16
 // arithmetic on exact integer quants: each value is round(round(d*sc) * q - round(dmin*m)),
 // within about 2^-10 relative of the f32 value.
+// Only the 128-value half `part` (0 or 1) of the super-block is written (values
+// [128 part, 128 part + 128) of dst).
 __device__ __forceinline__ void dequant_superblock_half(int type, const std::uint8_t* row, int kb,
-                                                        __half* dst) {
+                                                        int part, __half* dst) {
   const __half2 k1024 = h2_bits(0x64006400u);
   if (type == kQ4_K) {
     const std::uint8_t* blk = row + kb * 144;
     const uint4 hdr = *reinterpret_cast<const uint4*>(blk);
     const float d = h2f(hdr.x), dmin = h2f(hdr.x >> 16);
 #pragma unroll
-    for (int c = 0; c < 4; ++c) {
+    for (int cc = 0; cc < 2; ++cc) {
+      const int c = 2 * part + cc;
       float sc0, m0, sc1, m1;
       q4k_scale_min(hdr, 2 * c, sc0, m0);
       q4k_scale_min(hdr, 2 * c + 1, sc1, m1);
@@ -207,8 +210,8 @@ __device__ __forceinline__ void dequant_superblock_half(int type, const std::uin
     const float d = h2f(*reinterpret_cast<const unsigned short*>(blk + 208));
     const signed char* scales = reinterpret_cast<const signed char*>(blk + 192);
     const __half2 k1056 = h2_bits(0x64206420u);  // 1024 + 32
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
+    {
+      const int h = part;
 #pragma unroll
       for (int l8 = 0; l8 < 32; l8 += 8) {
         const unsigned short* pa = reinterpret_cast<const unsigned short*>(blk + 64 * h + l8);
@@ -239,7 +242,7 @@ __device__ __forceinline__ void dequant_superblock_half(int type, const std::uin
   } else {  // Q8_0: 8 blocks of 32
     const __half2 k1152 = h2_bits(0x64806480u);  // 1024 + 128
 #pragma unroll 1
-    for (int b = 0; b < 8; ++b) {
+    for (int b = 4 * part; b < 4 * part + 4; ++b) {
       const std::uint8_t* blk = row + (kb * 8 + b) * 34;
       const __half2 dd = __float2half2_rn(h2f(*reinterpret_cast<const unsigned short*>(blk)));
 #pragma unroll

@@ -22,15 +22,19 @@ __device__ __forceinline__ void cp_async_wait_all() {
   asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;\n" ::);
 }
 
-// Issues the copies of one row (all threads of the block take part, thread `tid` of `nthreads`)
-// and returns where the row will start in shared memory.
+// Issues the copies of one row by the `n` threads numbered `i` (a warp: lane, 32) and returns
+// where the row will start in shared memory.
 __device__ __forceinline__ const std::uint8_t* stage_row(std::uint8_t* slot, const std::uint8_t* row,
-                                                         std::size_t row_bytes, int tid, int nthreads) {
+                                                         std::size_t row_bytes, int i, int n) {
   const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(row);
   const std::uint8_t* base = reinterpret_cast<const std::uint8_t*>(a & ~std::uintptr_t(15));
-  const int chunks = int((a - (a & ~std::uintptr_t(15)) + row_bytes + 15) / 16);
-  for (int c = tid; c < chunks; c += nthreads) cp_async16(slot + 16 * c, base + 16 * c);
+  const int chunks = int(((a & 15) + row_bytes + 15) / 16);
+  for (int c = i; c < chunks; c += n) cp_async16(slot + 16 * c, base + 16 * c);
   return slot + (a & 15);
+}
+// Where a staged row starts in its slot.
+__device__ __forceinline__ const std::uint8_t* in_slot(const std::uint8_t* slot, const std::uint8_t* row) {
+  return slot + (reinterpret_cast<std::uintptr_t>(row) & 15);
 }
 
 }  // namespace pv::engine::cuda
