@@ -129,7 +129,7 @@ size_t down_smem(const DecodeArgs& a) {
 }  // namespace
 
 void configure_decode() {
-  const int max = 227 * 1024;
+  const int max = 200 * 1024;
   PV_CUDA_CHECK(cudaFuncSetAttribute(gate_up_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
   PV_CUDA_CHECK(cudaFuncSetAttribute(down_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
 }

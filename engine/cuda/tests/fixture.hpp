@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ inline std::unique_ptr<MoeEngine> cuda_engine_or_skip() {
   std::string why;
   auto e = make_cuda_engine(&why);
   if (!e) {
+    // Only a missing device is a skip; a device whose engine cannot start is a failure.
+    if (why.rfind("no CUDA device", 0) != 0 && why.rfind("no usable CUDA device", 0) != 0)
+      throw std::runtime_error("CUDA device present but the engine failed: " + why);
     std::fprintf(stderr, "SKIPPED (not passed): no CUDA device for this test: %s\n", why.c_str());
     std::exit(kSkipCode);
   }
