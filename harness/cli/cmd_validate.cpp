@@ -67,8 +67,11 @@ int run_validate(const std::vector<std::string>& args) {
   if (mode == "auto") {
     mode = "declared";
     for (const auto& p : paths) {
-      std::filesystem::path fp(p);
-      if (std::filesystem::is_directory(fp) && std::filesystem::weakly_canonical(fp).filename() == "contracts") mode = "all";
+      std::error_code ec;
+      if (!std::filesystem::is_directory(p, ec)) continue;
+      auto dir = std::filesystem::weakly_canonical(p, ec);
+      if (dir.filename().empty()) dir = dir.parent_path();  // "contracts/" names "contracts"
+      if (dir.filename() == "contracts") mode = "all";
     }
   }
   pv::validate::Options options;

@@ -54,6 +54,10 @@ Threshold read_threshold(Reader& r, const yaml::Node& n, const std::string& wher
   if (auto v = r.number(*m, "value")) t.value = *v;
   t.unit = r.str(*m, "unit", false);
   t.derivation = r.str(*m, "derivation", false);
+  // A number nobody can explain cannot be judged: say where it comes from.
+  if (t.derivation.find_first_not_of(" \t\r\n") == std::string::npos && m->get("metric") != nullptr)
+    r.warning("missing-derivation", n, fmt::format("{} ({}) gives no derivation", where, clip(t.metric)),
+              "add `derivation:` saying how the value follows (error analysis, measured baseline, spec)");
   return t;
 }
 

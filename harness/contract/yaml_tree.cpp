@@ -234,7 +234,7 @@ ParseResult parse(const std::string& text, const std::string& file, const Limits
     int line = e.mark.is_null() ? 1 : e.mark.line + 1;
     int col = e.mark.is_null() ? 1 : e.mark.column + 1;
     out.findings.push_back(make("yaml-syntax", file, line, col, "YAML syntax error: " + e.msg,
-                                "fix the YAML at this position (indentation, quotes, brackets)"));
+                                "fix the YAML at this position (indentation, quotes, brackets); an unclosed quote or bracket earlier in the file can surface here"));
     return out;
   }
   out.root = builder.root();

@@ -28,6 +28,7 @@ const std::vector<Rule>& rules() {
       {"bad-semver", Severity::error, "a version that is not semantic versioning"},
       {"bad-date", Severity::error, "a date that is not a real YYYY-MM-DD date"},
       {"external-needs-reason", Severity::error, "an external falsifier without a reason"},
+      {"missing-derivation", Severity::warning, "a threshold without a derivation of its value"},
       {"name-file-mismatch", Severity::warning, "the contract name differs from the file name"},
       // Across every file given.
       {"duplicate-id", Severity::error, "an ID or contract name declared more than once across the files"},
