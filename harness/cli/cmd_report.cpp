@@ -100,19 +100,20 @@ int run_report(const std::vector<std::string>& args) {
   }
 
   for (const auto& e : r.errors) fmt::print(stderr, "pv report: error: {} (nothing counted from this file)\n", e);
-  if (!r.errors.empty()) return pv::cli::kExitUsage;
+  int rc = pv::cli::kExitOk;
   if (vm.count("check")) {
     const auto over = pv::report::over_claim_errors(r);
     for (const auto& e : over) fmt::print(stderr, "pv report --check: error: {}\n", e);
-    if (!over.empty()) return pv::cli::kExitFailed;
+    if (!over.empty()) rc = pv::cli::kExitFailed;
   }
+  if (!r.errors.empty()) rc = pv::cli::kExitUsage;  // unreadable evidence outranks an over-claim
   for (const auto& c : r.contracts)
     for (const auto& s : c.stages)
       if (s.under_claim)
         fmt::print(stderr, "pv report: note: {}: stage {} declares {}, evidence supports {}; write `status: {}`\n",
                    c.name, s.stage->id, pv::report::status_name(s.declared), pv::report::status_name(s.derived),
                    pv::report::status_name(s.derived));
-  return pv::cli::kExitOk;
+  return rc;
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ std::string measurement(const evidence::Measurement& m) {
 
 std::string missing(const Missing& m) {
   if (m.falsifier.empty()) return std::string("no falsifier on ") + backend_name(m.backend);
-  return m.falsifier + " on " + backend_name(m.backend) + " (" + outcome_name(m.outcome) + ")";
+  return m.falsifier + " on " + backend_name(m.backend) + ": " + outcome_name(m.outcome);
 }
 
 std::string machine(const evidence::Machine& m) {

@@ -10,7 +10,7 @@ namespace pv::report::text {
 std::string number(double v);
 // "0.9998 >= 0.999 (pass)" or "0.02 (recorded)" for a measurement.
 std::string measurement(const evidence::Measurement& m);
-// "FALSIFY-X on cuda (failed)"; "no falsifier on cuda" when none applies.
+// "FALSIFY-X on cuda: failed"; "no falsifier on cuda" when none applies.
 std::string missing(const Missing& m);
 std::string machine(const evidence::Machine& m);
 std::string escape_md(const std::string& s);    // for table cells: |, newlines

@@ -103,6 +103,10 @@ TEST_CASE("pv report: malformed or foreign evidence exits 2; --out writes the ch
   REQUIRE(repo.pv("report --evidence bad.json", out) == 2);
   REQUIRE_THAT(out, Catch::Contains("bad.json: $.format: not a pv evidence file"));
   REQUIRE(repo.pv("status --evidence bad.json", out) == 2);
+  // With --check, over-claims are still listed next to the bad file, and exit 2 wins.
+  repo.declare("M-SWIGLU-CPU", "SHIPPED");
+  REQUIRE(repo.pv("report --check --evidence bad.json " + repo.evidence({}), out) == 2);
+  REQUIRE_THAT(out, Catch::Contains("not a pv evidence file") && Catch::Contains("M-SWIGLU-CPU declares SHIPPED"));
 
   std::string ev = repo.evidence({{"FALSIFY-SWIGLU-001", "cpu"}});
   REQUIRE(repo.pv("report --evidence " + ev + " --out all", out) == 0);

@@ -23,7 +23,7 @@ TEST_CASE("render: markdown has a table per contract and lists over-claims") {
   REQUIRE_THAT(md, Catch::Contains("### toy-v1"));
   REQUIRE_THAT(md, Catch::Contains("| stage | declared | derived | obligations | notes |"));
   REQUIRE_THAT(md, Catch::Contains("| S-CPU | PENDING | **SHIPPED** | 3/3 |"));
-  REQUIRE_THAT(md, Catch::Contains("| **over-claim** S-CUDA | SHIPPED | **PENDING** | 0/2; missing AC_A (F-A on cuda (failed))"));
+  REQUIRE_THAT(md, Catch::Contains("| **over-claim** S-CUDA | SHIPPED | **PENDING** | 0/2; missing AC_A (F-A on cuda: failed)"));
   REQUIRE_THAT(md, Catch::Contains("cpu-box"));
 }
 
