@@ -4,10 +4,10 @@
 #include <cmath>
 #include <thread>
 
+#include "engine/bench/bandwidth.hpp"
 #include "engine/bench/moe_bench.hpp"
 #include "engine/quant/types.hpp"
 #include "falsifiers/framework/metrics.hpp"
-#include "falsifiers/suite/common/bandwidth.hpp"
 #include "falsifiers/suite/common/engines.hpp"
 #include "falsifiers/suite/common/golden.hpp"
 #include "falsifiers/suite/common/oracle_compare.hpp"
@@ -113,8 +113,14 @@ void cpu_throughput_001(Context& ctx) {
   opt.min_iterations = runs;
   opt.seed = ctx.seed;
   auto rep = engine::bench::run_moe_bench(*eng, bm->model, opt);
-  const int threads = static_cast<int>(std::thread::hardware_concurrency());
-  const double read_bw = host_read_bandwidth(threads, runs);
+  // The roofline: bytes read per second by a summing loop on every hardware thread, measured
+  // in this process right after the decode (engine/bench/bandwidth.hpp).
+  engine::bench::BandwidthOptions bo;
+  bo.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  bo.reps = runs;
+  const auto bw = engine::bench::measure_bandwidth(bo);
+  const double read_bw = bw.read_gbs * 1e9;
+  const int threads = bw.threads;
   double best = 0;
   for (const auto& p : rep.points) {
     ctx.record(fmt::format("decode_gb_per_s_{}", engine::to_string(p.mode)), p.gb_per_second, "GB/s");
