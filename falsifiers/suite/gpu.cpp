@@ -76,10 +76,12 @@ void gpu_determinism(Context& ctx) {
   auto m = load_run_model(ctx);
   gpu->load(m->model);
   const int runs = ctx.int_param("runs", 5), T = ctx.int_param("tokens", 8);
+  // Also a batch large enough for the grouped (tensor-core) path, not only decode.
+  const int big = ctx.int_param("max_tokens", 64);
   Rng rng(ctx.seed ^ 0xD7);
   double differing = 0;
   const int layers = static_cast<int>(m->model.layers.size());
-  for (int tokens : {1, T}) {
+  for (int tokens : {1, T, big}) {
     for (auto mode : {ActivationMode::exact, ActivationMode::q8}) {
       auto h = make_input(InputKind::random, rng, tokens, m->model.config.hidden);
       engine::ForwardOptions o;
@@ -109,9 +111,9 @@ void gpu_memory_001(Context& ctx) {
   const double quantised = static_cast<double>(m->model.expert_bytes());
   ctx.record("device_expert_bytes", static_cast<double>(gpu->device_expert_bytes()), "B");
   ctx.record("quantised_expert_bytes", quantised, "B");
-  ctx.note(fmt::format("{}: {:.2f} of {:.2f} GB in use", mem.name, (mem.total_bytes - mem.free_bytes) / 1e9, mem.total_bytes / 1e9));
-  ctx.check("expert_bytes_ratio", quantised > 0 ? gpu->device_expert_bytes() / quantised : 0.0);
-  ctx.check("gpu_memory_fraction", mem.total_bytes ? double(mem.total_bytes - mem.free_bytes) / mem.total_bytes : 1.0);
+  ctx.note(fmt::format("{}: {:.2f} of {:.2f} GB in use", mem.name, double(mem.total_bytes - mem.free_bytes) / 1e9, double(mem.total_bytes) / 1e9));
+  ctx.check("expert_bytes_ratio", quantised > 0 ? double(gpu->device_expert_bytes()) / quantised : 0.0);
+  ctx.check("gpu_memory_fraction", mem.total_bytes ? double(mem.total_bytes - mem.free_bytes) / double(mem.total_bytes) : 1.0);
 }
 
 // AC_GPU_MOE_005: one-token decode over `layers` layers of distinct Qwen3-30B-A3B-shaped
