@@ -38,9 +38,9 @@ DeviceBuffer upload(const void* src, std::size_t bytes, const std::string& what)
 
 int device_type(const ExpertTensor& t) {
   switch (t.type) {
-    case quant::Type::Q4_K: return kQ4_K;
-    case quant::Type::Q6_K: return kQ6_K;
-    case quant::Type::Q8_0: return kQ8_0;
+    case quant::Type::Q4_K: return 12;  // ggml type ids, as quant_dev.cuh reads them
+    case quant::Type::Q6_K: return 14;
+    case quant::Type::Q8_0: return 8;
     default:
       throw std::invalid_argument("CUDA engine: tensor " + t.name + " has type " +
                                   quant::name(t.type) + "; the CUDA kernels read Q4_K, Q6_K and Q8_0");
@@ -65,6 +65,9 @@ CudaMoeEngine::CudaMoeEngine() {
   configure_decode();
   configure_grouped();
   PV_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  int dev = 0;
+  PV_CUDA_CHECK(cudaGetDevice(&dev));
+  PV_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, dev));
 }
 
 CudaMoeEngine::~CudaMoeEngine() {
@@ -85,27 +88,50 @@ void CudaMoeEngine::load(const MoeModel& model) {
   if (c.n_experts > 1024) throw std::invalid_argument("CUDA engine: n_experts = " + std::to_string(c.n_experts) + " > 1024 is not supported");
   if (c.hidden % 256 || c.expert_ffn % 256)
     throw std::invalid_argument("CUDA engine: hidden and expert_ffn must be multiples of 256");
+  int dev = 0, smem_max = 0;
+  PV_CUDA_CHECK(cudaGetDevice(&dev));
+  PV_CUDA_CHECK(cudaDeviceGetAttribute(&smem_max, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
+  for (const MoeLayer& L : model.layers) {  // every type and size checked before anything changes
+    for (const ExpertTensor* t : {&L.gate, &L.up, &L.down}) device_type(*t);
+    DecodeArgs probe;
+    probe.gate.row_bytes = L.gate.row_bytes();
+    probe.up.row_bytes = L.up.row_bytes();
+    probe.down.row_bytes = L.down.row_bytes();
+    probe.top_k = c.top_k;
+    probe.hidden = c.hidden;
+    probe.ffn = c.expert_ffn;
+    if (decode_smem_needed(probe) > std::size_t(smem_max))
+      throw std::invalid_argument("CUDA engine: " + L.gate.name + ": the decode kernels would need " +
+                                  std::to_string(decode_smem_needed(probe)) + " bytes of shared memory per block; " +
+                                  device_label() + " has " + std::to_string(smem_max));
+  }
   clear_graphs();
   layers_.clear();
+  if (ws_.pin_h) cudaFreeHost(ws_.pin_h);
   ws_ = Workspace{};
   expert_bytes_ = 0;
   cfg_ = c;
   const std::size_t H = c.hidden, E = c.n_experts;
-  for (std::size_t l = 0; l < model.layers.size(); ++l) {
-    const MoeLayer& L = model.layers[l];
-    for (const ExpertTensor* t : {&L.gate, &L.up, &L.down}) device_type(*t);
-    const std::string p = "blk." + std::to_string(l) + ".";
-    Layer d;
-    d.norm = upload(L.ffn_norm, H * sizeof(float), p + "ffn_norm.weight");
-    d.router = upload(L.router, E * H * sizeof(float), p + "ffn_gate_inp.weight");
-    d.gate = upload(L.gate.data, L.gate.total_bytes(), L.gate.name);
-    d.up = upload(L.up.data, L.up.total_bytes(), L.up.name);
-    d.down = upload(L.down.data, L.down.total_bytes(), L.down.name);
-    d.g = dev_mat(L.gate, d.gate);
-    d.u = dev_mat(L.up, d.up);
-    d.d = dev_mat(L.down, d.down);
-    expert_bytes_ += d.gate.bytes() + d.up.bytes() + d.down.bytes();
-    layers_.push_back(std::move(d));
+  try {
+    for (std::size_t l = 0; l < model.layers.size(); ++l) {
+      const MoeLayer& L = model.layers[l];
+      const std::string p = "blk." + std::to_string(l) + ".";
+      Layer d;
+      d.norm = upload(L.ffn_norm, H * sizeof(float), p + "ffn_norm.weight");
+      d.router = upload(L.router, E * H * sizeof(float), p + "ffn_gate_inp.weight");
+      d.gate = upload(L.gate.data, L.gate.total_bytes(), L.gate.name);
+      d.up = upload(L.up.data, L.up.total_bytes(), L.up.name);
+      d.down = upload(L.down.data, L.down.total_bytes(), L.down.name);
+      d.g = dev_mat(L.gate, d.gate);
+      d.u = dev_mat(L.up, d.up);
+      d.d = dev_mat(L.down, d.down);
+      expert_bytes_ += d.gate.bytes() + d.up.bytes() + d.down.bytes();
+      layers_.push_back(std::move(d));
+    }
+  } catch (...) {  // e.g. out of device memory half-way: leave no half-loaded model behind
+    layers_.clear();
+    expert_bytes_ = 0;
+    throw;
   }
 }
 
@@ -134,6 +160,7 @@ void CudaMoeEngine::ensure_workspace(int tokens, int layers) {
   ws_.xn = DeviceBuffer(T * H * 4, "workspace x_norm");
   ws_.xh = DeviceBuffer(T * H * 2, "workspace x_norm fp16");
   ws_.act = DeviceBuffer(T * K * F * 4, "workspace act");
+  ws_.act_sum = DeviceBuffer(T * K * (F / 32) * 4, "workspace act sums");
   ws_.acth = DeviceBuffer(T * K * F * 2, "workspace act fp16");
   ws_.y = DeviceBuffer(T * K * H * 4, "workspace expert outputs");
   ws_.sorted = DeviceBuffer(T * K * 4, "workspace sorted pairs");
@@ -141,7 +168,11 @@ void CudaMoeEngine::ensure_workspace(int tokens, int layers) {
   ws_.probs = DeviceBuffer(NL * T * E * 4, "workspace router probs");
   ws_.experts = DeviceBuffer(NL * T * K * 4, "workspace selected experts");
   ws_.weights = DeviceBuffer(NL * T * K * 4, "workspace expert weights");
-  PV_CUDA_CHECK(cudaMallocHost(&ws_.pin_h, T * H * 4));
+  ws_.logits = DeviceBuffer(T * E * 4, "workspace router logits");
+  const std::size_t groups = std::size_t(router_token_groups(int(T)));
+  ws_.tickets = DeviceBuffer(groups * 4, "workspace router tickets");
+  PV_CUDA_CHECK(cudaMemset(ws_.tickets.as<void>(), 0, groups * 4));
+  PV_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&ws_.pin_h), T * H * 4));
 }
 
 // Layer i of the run reads hin (i = 0) or the previous output, and writes ha / hb alternately.
@@ -166,6 +197,7 @@ void CudaMoeEngine::enqueue_layers(int first, int count, int T, ActivationMode m
     r.eps = cfg_.rms_eps; r.q8 = q8; r.racy = racy;
     r.xn = ws_.xn.as<float>(); r.xh = grouped ? ws_.xh.as<__half>() : nullptr;
     r.probs = ws_.probs.as<float>() + i * T * E; r.experts = experts; r.weights = weights;
+    r.logits = ws_.logits.as<float>(); r.tickets = ws_.tickets.as<int>(); r.sm_count = sm_count_;
     launch_router(r, stream_);
 
     if (!grouped) {
@@ -173,7 +205,7 @@ void CudaMoeEngine::enqueue_layers(int first, int count, int T, ActivationMode m
       d.gate = L.g; d.up = L.u; d.down = L.d;
       d.tokens = T; d.top_k = int(K); d.hidden = int(H); d.ffn = cfg_.expert_ffn; d.q8 = q8;
       d.h = src; d.xn = ws_.xn.as<float>(); d.experts = experts; d.weights = weights;
-      d.act = ws_.act.as<float>(); d.out = dst;
+      d.act = ws_.act.as<float>(); d.act_sum = ws_.act_sum.as<float>(); d.out = dst;
       launch_decode(d, stream_);
     } else {
       GroupedArgs g;

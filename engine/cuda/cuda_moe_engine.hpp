@@ -52,7 +52,7 @@ class CudaMoeEngine final : public MoeEngine {
   };
   struct Workspace {
     int tokens = 0, layers = 0;
-    DeviceBuffer hin, ha, hb, xn, xh, act, acth, y, sorted, tiles, probs, experts, weights;
+    DeviceBuffer hin, ha, hb, xn, xh, act, act_sum, acth, y, sorted, tiles, probs, experts, weights, logits, tickets;
     float* pin_h = nullptr;      // pinned [T, hidden], in and out
   };
   using GraphKey = std::tuple<int, int, int, int, bool>;  // first, count, T, mode, racy
@@ -69,6 +69,7 @@ class CudaMoeEngine final : public MoeEngine {
   std::size_t expert_bytes_ = 0;
   Workspace ws_;
   cudaStream_t stream_ = nullptr;
+  int sm_count_ = 0;
   std::map<GraphKey, cudaGraphExec_t> graphs_;
 };
 

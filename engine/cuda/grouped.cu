@@ -5,7 +5,7 @@
 //   mma_kernel<gate_up>: a block = one tile of <= kBM pairs of one expert x kBW weight rows
 //     (gate_up: 64 gate rows + the same 64 up rows). Each K step dequantises one 256-value
 //     super-block per weight row into shared memory as fp16 and stages the pairs' activations;
-//     4 warps, each 32 weight rows x 32 pairs. gate_up's epilogue applies SwiGLU and rounds to
+//     8 warps, each 16 weight rows x 32 pairs. gate_up's epilogue applies SwiGLU and rounds to
 //     the Q8_1 grid per 32 ffn values; down's writes y[pair, row].
 //   combine_kernel: h' = h + sum_j w_j y[t*k + j], in slot order (deterministic).
 #include "engine/cuda/check.hpp"
@@ -19,7 +19,7 @@ namespace {
 constexpr int kBM = 32;           // pairs per tile
 constexpr int kBW = 128;          // weight rows per block
 constexpr int kLDS = 256 + 8;     // fp16 row stride in shared memory (16-byte pad: no bank conflicts)
-constexpr int kMmaThreads = 128;
+constexpr int kMmaThreads = 256;  // 8 warps, 16 weight rows each
 constexpr int kGroupThreads = 1024;
 
 __global__ void __launch_bounds__(kGroupThreads) group_kernel(const std::int32_t* experts, int n_pairs,
@@ -113,12 +113,15 @@ __global__ void __launch_bounds__(kMmaThreads) mma_kernel(GroupedArgs a) {
   __syncthreads();
   const int K = kGateUp ? a.hidden : a.ffn;
   const int n0 = blockIdx.x * (kGateUp ? kBW / 2 : kBW);
-  const DevMat& wm = kGateUp ? (tid < 64 ? a.gate : a.up) : a.down;
-  const int wrow = kGateUp ? n0 + (tid & 63) : n0 + tid;
+  // Thread -> (weight row wr of the tile, half of the super-block); rows 0..63 of a gate_up
+  // tile are gate rows n0.., rows 64..127 the up rows n0.. .
+  const int wr = tid & (kBW - 1), part = tid / kBW;
+  const DevMat& wm = kGateUp ? (wr < 64 ? a.gate : a.up) : a.down;
+  const int wrow = kGateUp ? n0 + (wr & 63) : n0 + wr;
   const std::uint8_t* wptr = wm.data + (size_t)e * wm.expert_bytes + (size_t)wrow * wm.row_bytes;
-  float acc[2][4][4] = {};
+  float acc[4][4] = {};
   for (int kb = 0; kb < K / 256; ++kb) {
-    dequant_superblock_half(wm.type, wptr, kb, W + tid * kLDS);
+    dequant_superblock_half(wm.type, wptr, kb, part, W + wr * kLDS);
 #pragma unroll
     for (int i = 0; i < kBM * 32 / kMmaThreads; ++i) {
       const int idx = tid + kMmaThreads * i, p = idx >> 5, c = idx & 31;
@@ -134,22 +137,18 @@ __global__ void __launch_bounds__(kMmaThreads) mma_kernel(GroupedArgs a) {
 #pragma unroll 4
     for (int ks = 0; ks < 16; ++ks) {
       const int kk = 16 * ks + 2 * t4;
-      std::uint32_t af[2][4];
-#pragma unroll
-      for (int f = 0; f < 2; ++f) {
-        const __half* base = W + (32 * warp + 16 * f + g) * kLDS + kk;
-        af[f][0] = *reinterpret_cast<const std::uint32_t*>(base);
-        af[f][1] = *reinterpret_cast<const std::uint32_t*>(base + 8 * kLDS);
-        af[f][2] = *reinterpret_cast<const std::uint32_t*>(base + 8);
-        af[f][3] = *reinterpret_cast<const std::uint32_t*>(base + 8 * kLDS + 8);
-      }
+      std::uint32_t af[4];
+      const __half* base = W + (16 * warp + g) * kLDS + kk;
+      af[0] = *reinterpret_cast<const std::uint32_t*>(base);
+      af[1] = *reinterpret_cast<const std::uint32_t*>(base + 8 * kLDS);
+      af[2] = *reinterpret_cast<const std::uint32_t*>(base + 8);
+      af[3] = *reinterpret_cast<const std::uint32_t*>(base + 8 * kLDS + 8);
 #pragma unroll
       for (int nf = 0; nf < 4; ++nf) {
         const __half* bb = X + (8 * nf + g) * kLDS + kk;
         const std::uint32_t b0 = *reinterpret_cast<const std::uint32_t*>(bb);
         const std::uint32_t b1 = *reinterpret_cast<const std::uint32_t*>(bb + 8);
-        mma16816(acc[0][nf], af[0], b0, b1);
-        mma16816(acc[1][nf], af[1], b0, b1);
+        mma16816(acc[nf], af, b0, b1);
       }
     }
     __syncthreads();
@@ -157,15 +156,13 @@ __global__ void __launch_bounds__(kMmaThreads) mma_kernel(GroupedArgs a) {
   if constexpr (kGateUp) {
     float* C = reinterpret_cast<float*>(msm);  // [kBW][kBM + 1], reuses the weight tile
 #pragma unroll
-    for (int f = 0; f < 2; ++f)
-#pragma unroll
-      for (int nf = 0; nf < 4; ++nf) {
-        const int m = 32 * warp + 16 * f + g, n = 8 * nf + 2 * t4;
-        C[m * (kBM + 1) + n] = acc[f][nf][0];
-        C[m * (kBM + 1) + n + 1] = acc[f][nf][1];
-        C[(m + 8) * (kBM + 1) + n] = acc[f][nf][2];
-        C[(m + 8) * (kBM + 1) + n + 1] = acc[f][nf][3];
-      }
+    for (int nf = 0; nf < 4; ++nf) {
+      const int m = 16 * warp + g, n = 8 * nf + 2 * t4;
+      C[m * (kBM + 1) + n] = acc[nf][0];
+      C[m * (kBM + 1) + n + 1] = acc[nf][1];
+      C[(m + 8) * (kBM + 1) + n] = acc[nf][2];
+      C[(m + 8) * (kBM + 1) + n + 1] = acc[nf][3];
+    }
     __syncthreads();
     for (int gi = warp; gi < 2 * kBM; gi += kMmaThreads / 32) {
       const int p = gi >> 1, n = 32 * (gi & 1) + lane;
@@ -174,19 +171,17 @@ __global__ void __launch_bounds__(kMmaThreads) mma_kernel(GroupedArgs a) {
     }
   } else {
 #pragma unroll
-    for (int f = 0; f < 2; ++f)
-#pragma unroll
-      for (int nf = 0; nf < 4; ++nf) {
-        const int m = n0 + 32 * warp + 16 * f + g, p = 8 * nf + 2 * t4;
-        if (p < cnt) {
-          a.y[(size_t)pid[p] * a.hidden + m] = acc[f][nf][0];
-          a.y[(size_t)pid[p] * a.hidden + m + 8] = acc[f][nf][2];
-        }
-        if (p + 1 < cnt) {
-          a.y[(size_t)pid[p + 1] * a.hidden + m] = acc[f][nf][1];
-          a.y[(size_t)pid[p + 1] * a.hidden + m + 8] = acc[f][nf][3];
-        }
+    for (int nf = 0; nf < 4; ++nf) {
+      const int m = n0 + 16 * warp + g, p = 8 * nf + 2 * t4;
+      if (p < cnt) {
+        a.y[(size_t)pid[p] * a.hidden + m] = acc[nf][0];
+        a.y[(size_t)pid[p] * a.hidden + m + 8] = acc[nf][2];
       }
+      if (p + 1 < cnt) {
+        a.y[(size_t)pid[p + 1] * a.hidden + m] = acc[nf][1];
+        a.y[(size_t)pid[p + 1] * a.hidden + m + 8] = acc[nf][3];
+      }
+    }
   }
 }
 

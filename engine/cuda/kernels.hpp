@@ -41,7 +41,11 @@ struct RouterArgs {
   float* probs = nullptr;       // [T, E]
   std::int32_t* experts = nullptr;  // [T, k]
   float* weights = nullptr;     // [T, k]
+  float* logits = nullptr;      // [T, E] workspace
+  int* tickets = nullptr;       // [router_token_groups(T)] workspace, zero before the first launch
+  int sm_count = 132;
 };
+int router_token_groups(int tokens);
 void launch_router(const RouterArgs& a, cudaStream_t stream);
 
 struct DecodeArgs {
@@ -53,8 +57,12 @@ struct DecodeArgs {
   const std::int32_t* experts = nullptr;  // [T, k]
   const float* weights = nullptr;   // [T, k]
   float* act = nullptr;             // [T*k, ffn] workspace
+  float* act_sum = nullptr;         // [T*k, ffn/32] workspace: sums of act per 32 values
   float* out = nullptr;             // [T, hidden]
 };
+// Dynamic shared memory the decode kernels need for these shapes (the engine checks it
+// against the device's limit at load()).
+std::size_t decode_smem_needed(const DecodeArgs& a);
 // One launch for gate+up+SwiGLU over every (token, selected expert) pair, one launch for
 // down + weighted sum + residual. A token's result does not depend on the other tokens.
 void launch_decode(const DecodeArgs& a, cudaStream_t stream);

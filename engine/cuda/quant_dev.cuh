@@ -53,30 +53,41 @@ __device__ __forceinline__ void q4k_scale_min(const uint4& hdr, int j, float& sc
   }
 }
 
-__device__ __forceinline__ float dot_unit_q4k(const std::uint8_t* row, int u, const float* xs) {
+// Byte i (0..3, a compile-time constant) of w as the float 2^23 + byte, built with one PRMT
+// (no int-to-float conversion, which runs at a quarter of the FP32 rate): subtracting 2^23
+// (+ an offset) afterwards is exact, so the weights enter the dot products unrounded.
+__device__ __forceinline__ float u8_plus_2p23(std::uint32_t w, int i) {
+  return __int_as_float(static_cast<int>(__byte_perm(w, 0x4Bu, 0x4550u | unsigned(i))));
+}
+constexpr float k2p23 = 8388608.f;
+
+// Q4_K: value = d*sc*q - dmin*m, so a unit's dot is d*(sc0*sum q x + sc1*...) -
+// dmin*(m0*sum x + m1*...); xsum[g] holds the sum of x over 32-value group g (computed once
+// per block, it is the same for every row).
+__device__ __forceinline__ float dot_unit_q4k(const std::uint8_t* row, int u, const float* xs,
+                                              const float* xsum) {
   const std::uint8_t* blk = row + (u >> 2) * 144;
   const int c = u & 3;
   const uint4 hdr = *reinterpret_cast<const uint4*>(blk);
   const uint4 qa = *reinterpret_cast<const uint4*>(blk + 16 + 32 * c);
   const uint4 qb = *reinterpret_cast<const uint4*>(blk + 32 + 32 * c);
   const float4* x = reinterpret_cast<const float4*>(xs + xp(64 * u));
-  float s0 = 0.f, s1 = 0.f, m0s = 0.f, m1s = 0.f;
+  float s0 = 0.f, s1 = 0.f;
 #pragma unroll
   for (int w = 0; w < 8; ++w) {
     const std::uint32_t q = w < 4 ? word_of(qa, w) : word_of(qb, w - 4);
+    const std::uint32_t lo = q & 0x0F0F0F0Fu, hi = (q >> 4) & 0x0F0F0F0Fu;
     const float4 xl = x[w], xh = x[8 + w];
-    s0 += float(q & 15) * xl.x + float((q >> 8) & 15) * xl.y + float((q >> 16) & 15) * xl.z +
-          float((q >> 24) & 15) * xl.w;
-    s1 += float((q >> 4) & 15) * xh.x + float((q >> 12) & 15) * xh.y +
-          float((q >> 20) & 15) * xh.z + float((q >> 28) & 15) * xh.w;
-    m0s += (xl.x + xl.y) + (xl.z + xl.w);
-    m1s += (xh.x + xh.y) + (xh.z + xh.w);
+    s0 += (u8_plus_2p23(lo, 0) - k2p23) * xl.x + (u8_plus_2p23(lo, 1) - k2p23) * xl.y +
+          (u8_plus_2p23(lo, 2) - k2p23) * xl.z + (u8_plus_2p23(lo, 3) - k2p23) * xl.w;
+    s1 += (u8_plus_2p23(hi, 0) - k2p23) * xh.x + (u8_plus_2p23(hi, 1) - k2p23) * xh.y +
+          (u8_plus_2p23(hi, 2) - k2p23) * xh.z + (u8_plus_2p23(hi, 3) - k2p23) * xh.w;
   }
   float sc0, mn0, sc1, mn1;
   q4k_scale_min(hdr, 2 * c, sc0, mn0);
   q4k_scale_min(hdr, 2 * c + 1, sc1, mn1);
   const float d = h2f(hdr.x), dmin = h2f(hdr.x >> 16);
-  return d * (sc0 * s0 + sc1 * s1) - dmin * (mn0 * m0s + mn1 * m1s);
+  return d * (sc0 * s0 + sc1 * s1) - dmin * (mn0 * xsum[2 * u] + mn1 * xsum[2 * u + 1]);
 }
 
 __device__ __forceinline__ float dot_unit_q6k(const std::uint8_t* row, int u, const float* xs) {
@@ -88,87 +99,109 @@ __device__ __forceinline__ float dot_unit_q6k(const std::uint8_t* row, int u, co
   const signed char* sc = reinterpret_cast<const signed char*>(blk + 192 + 8 * h + (u & 1));
   const float d = h2f(*reinterpret_cast<const unsigned short*>(blk + 208));
   const int base = 256 * (u >> 2) + 128 * h + l0;
-  const float* x0 = xs + xp(base);
-  const float* x1 = xs + xp(base + 32);
-  const float* x2 = xs + xp(base + 64);
-  const float* x3 = xs + xp(base + 96);
+  const float4* x0 = reinterpret_cast<const float4*>(xs + xp(base));
+  const float4* x1 = reinterpret_cast<const float4*>(xs + xp(base + 32));
+  const float4* x2 = reinterpret_cast<const float4*>(xs + xp(base + 64));
+  const float4* x3 = reinterpret_cast<const float4*>(xs + xp(base + 96));
+  constexpr float off = k2p23 + 32.f;  // q - 32
   float g0 = 0.f, g1 = 0.f, g2 = 0.f, g3 = 0.f;
 #pragma unroll
-  for (int i = 0; i < 16; ++i) {
-    const std::uint32_t a = byte_of(word_of(la, i >> 2), i & 3);
-    const std::uint32_t b = byte_of(word_of(lb, i >> 2), i & 3);
-    const std::uint32_t q = byte_of(word_of(hh, i >> 2), i & 3);
-    g0 += float(int((a & 15) | ((q & 3) << 4)) - 32) * x0[i];
-    g1 += float(int((b & 15) | (((q >> 2) & 3) << 4)) - 32) * x1[i];
-    g2 += float(int((a >> 4) | (((q >> 4) & 3) << 4)) - 32) * x2[i];
-    g3 += float(int((b >> 4) | (((q >> 6) & 3) << 4)) - 32) * x3[i];
+  for (int w = 0; w < 4; ++w) {
+    const std::uint32_t A = word_of(la, w), B = word_of(lb, w), H = word_of(hh, w);
+    const std::uint32_t q0 = (A & 0x0F0F0F0Fu) | ((H & 0x03030303u) << 4);
+    const std::uint32_t q1 = (B & 0x0F0F0F0Fu) | (((H >> 2) & 0x03030303u) << 4);
+    const std::uint32_t q2 = ((A >> 4) & 0x0F0F0F0Fu) | (((H >> 4) & 0x03030303u) << 4);
+    const std::uint32_t q3 = ((B >> 4) & 0x0F0F0F0Fu) | (((H >> 6) & 0x03030303u) << 4);
+    const float4 a0 = x0[w], a1 = x1[w], a2 = x2[w], a3 = x3[w];
+    g0 += (u8_plus_2p23(q0, 0) - off) * a0.x + (u8_plus_2p23(q0, 1) - off) * a0.y +
+          (u8_plus_2p23(q0, 2) - off) * a0.z + (u8_plus_2p23(q0, 3) - off) * a0.w;
+    g1 += (u8_plus_2p23(q1, 0) - off) * a1.x + (u8_plus_2p23(q1, 1) - off) * a1.y +
+          (u8_plus_2p23(q1, 2) - off) * a1.z + (u8_plus_2p23(q1, 3) - off) * a1.w;
+    g2 += (u8_plus_2p23(q2, 0) - off) * a2.x + (u8_plus_2p23(q2, 1) - off) * a2.y +
+          (u8_plus_2p23(q2, 2) - off) * a2.z + (u8_plus_2p23(q2, 3) - off) * a2.w;
+    g3 += (u8_plus_2p23(q3, 0) - off) * a3.x + (u8_plus_2p23(q3, 1) - off) * a3.y +
+          (u8_plus_2p23(q3, 2) - off) * a3.z + (u8_plus_2p23(q3, 3) - off) * a3.w;
   }
   return d * (float(sc[0]) * g0 + float(sc[2]) * g1 + float(sc[4]) * g2 + float(sc[6]) * g3);
 }
 
 __device__ __forceinline__ float dot_unit_q8_0(const std::uint8_t* row, int u, const float* xs) {
+  constexpr float off = k2p23 + 128.f;  // bytes xor 0x80 are q + 128
   float r = 0.f;
 #pragma unroll
   for (int b = 0; b < 2; ++b) {
     const std::uint8_t* blk = row + (2 * u + b) * 34;
     const float d = h2f(*reinterpret_cast<const unsigned short*>(blk));
     const uint4 q0 = load16_a2(blk + 2), q1 = load16_a2(blk + 18);
-    const float* x = xs + xp(64 * u) + 32 * b;
+    const float4* x = reinterpret_cast<const float4*>(xs + xp(64 * u) + 32 * b);
     float s = 0.f;
 #pragma unroll
-    for (int i = 0; i < 32; ++i) {
-      const std::uint32_t w = i < 16 ? word_of(q0, i >> 2) : word_of(q1, (i - 16) >> 2);
-      s += float(static_cast<signed char>(byte_of(w, i & 3))) * x[i];
+    for (int w = 0; w < 8; ++w) {
+      const std::uint32_t q = (w < 4 ? word_of(q0, w) : word_of(q1, w - 4)) ^ 0x80808080u;
+      const float4 xv = x[w];
+      s += (u8_plus_2p23(q, 0) - off) * xv.x + (u8_plus_2p23(q, 1) - off) * xv.y +
+           (u8_plus_2p23(q, 2) - off) * xv.z + (u8_plus_2p23(q, 3) - off) * xv.w;
     }
     r += d * s;
   }
   return r;
 }
 
-__device__ __forceinline__ float dot_unit(int type, const std::uint8_t* row, int u, const float* xs) {
-  if (type == kQ4_K) return dot_unit_q4k(row, u, xs);
+// xsum: sums of x per 32 values (only Q4_K reads them).
+__device__ __forceinline__ float dot_unit(int type, const std::uint8_t* row, int u, const float* xs,
+                                          const float* xsum) {
+  if (type == kQ4_K) return dot_unit_q4k(row, u, xs, xsum);
   if (type == kQ6_K) return dot_unit_q6k(row, u, xs);
   return dot_unit_q8_0(row, u, xs);
 }
 
-// Writes 8 consecutive fp16 values as one 16-byte store.
-__device__ __forceinline__ void store8h(__half* dst, const float* v) {
-  uint4 o;
-  __half2 p0 = __floats2half2_rn(v[0], v[1]), p1 = __floats2half2_rn(v[2], v[3]);
-  __half2 p2 = __floats2half2_rn(v[4], v[5]), p3 = __floats2half2_rn(v[6], v[7]);
-  o.x = *reinterpret_cast<std::uint32_t*>(&p0);
-  o.y = *reinterpret_cast<std::uint32_t*>(&p1);
-  o.z = *reinterpret_cast<std::uint32_t*>(&p2);
-  o.w = *reinterpret_cast<std::uint32_t*>(&p3);
-  *reinterpret_cast<uint4*>(dst) = o;
+// fp16 pairs without conversion instructions (cvt runs at a quarter of the FP32 rate): two
+// small unsigned integers a, b (< 1024) placed in the mantissas of 1024.0 give the half2
+// (1024 + a, 1024 + b) exactly; HSUB2 of the offset is exact, one HFMA2/HMUL2 applies the scale.
+__device__ __forceinline__ __half2 h2_bits(std::uint32_t v) { return *reinterpret_cast<__half2*>(&v); }
+__device__ __forceinline__ std::uint32_t h2_u32(__half2 v) { return *reinterpret_cast<std::uint32_t*>(&v); }
+// Bytes i and i+1 of w (i even) as 16-bit lanes: [b_i, 0, b_{i+1}, 0].
+__device__ __forceinline__ std::uint32_t spread2(std::uint32_t w, int i) {
+  return __byte_perm(w, 0u, i == 0 ? 0x4140u : 0x4342u);
 }
 
-// Super-block kb of a row (256 values) dequantised to fp16 at dst (16-byte aligned).
+// Super-block kb of a row (256 values) dequantised to fp16 at dst (16-byte aligned), in f16
+// arithmetic on exact integer quants: each value is round(round(d*sc) * q - round(dmin*m)),
+// within about 2^-10 relative of the f32 value.
+// Only the 128-value half `part` (0 or 1) of the super-block is written (values
+// [128 part, 128 part + 128) of dst).
 __device__ __forceinline__ void dequant_superblock_half(int type, const std::uint8_t* row, int kb,
-                                                        __half* dst) {
-  float v[8];
+                                                        int part, __half* dst) {
+  const __half2 k1024 = h2_bits(0x64006400u);
   if (type == kQ4_K) {
     const std::uint8_t* blk = row + kb * 144;
     const uint4 hdr = *reinterpret_cast<const uint4*>(blk);
     const float d = h2f(hdr.x), dmin = h2f(hdr.x >> 16);
 #pragma unroll
-    for (int c = 0; c < 4; ++c) {
+    for (int cc = 0; cc < 2; ++cc) {
+      const int c = 2 * part + cc;
       float sc0, m0, sc1, m1;
       q4k_scale_min(hdr, 2 * c, sc0, m0);
       q4k_scale_min(hdr, 2 * c + 1, sc1, m1);
-      const float a0 = d * sc0, b0 = dmin * m0, a1 = d * sc1, b1 = dmin * m1;
+      const __half2 a0 = __float2half2_rn(d * sc0), b0 = __float2half2_rn(-dmin * m0);
+      const __half2 a1 = __float2half2_rn(d * sc1), b1 = __float2half2_rn(-dmin * m1);
 #pragma unroll
       for (int part = 0; part < 2; ++part) {
         const uint4 q = *reinterpret_cast<const uint4*>(blk + 16 + 32 * c + 16 * part);
 #pragma unroll
         for (int half8 = 0; half8 < 2; ++half8) {
-          const std::uint32_t w0 = word_of(q, 2 * half8), w1 = word_of(q, 2 * half8 + 1);
+          uint4 lo, hi;
+          std::uint32_t* plo = &lo.x;
+          std::uint32_t* phi = &hi.x;
 #pragma unroll
-          for (int i = 0; i < 8; ++i) v[i] = a0 * float(byte_of(i < 4 ? w0 : w1, i & 3) & 15) - b0;
-          store8h(dst + 64 * c + 16 * part + 8 * half8, v);
-#pragma unroll
-          for (int i = 0; i < 8; ++i) v[i] = a1 * float(byte_of(i < 4 ? w0 : w1, i & 3) >> 4) - b1;
-          store8h(dst + 64 * c + 32 + 16 * part + 8 * half8, v);
+          for (int p = 0; p < 4; ++p) {  // values 2p, 2p+1 of these 8 bytes
+            const std::uint32_t w = word_of(q, 2 * half8 + (p >> 1));
+            const std::uint32_t s2 = spread2(w, 2 * (p & 1));
+            plo[p] = h2_u32(__hfma2(__hsub2(h2_bits((s2 & 0x000F000Fu) | 0x64006400u), k1024), a0, b0));
+            phi[p] = h2_u32(__hfma2(__hsub2(h2_bits(((s2 >> 4) & 0x000F000Fu) | 0x64006400u), k1024), a1, b1));
+          }
+          *reinterpret_cast<uint4*>(dst + 64 * c + 16 * part + 8 * half8) = lo;
+          *reinterpret_cast<uint4*>(dst + 64 * c + 32 + 16 * part + 8 * half8) = hi;
         }
       }
     }
@@ -176,47 +209,55 @@ __device__ __forceinline__ void dequant_superblock_half(int type, const std::uin
     const std::uint8_t* blk = row + kb * 210;
     const float d = h2f(*reinterpret_cast<const unsigned short*>(blk + 208));
     const signed char* scales = reinterpret_cast<const signed char*>(blk + 192);
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
+    const __half2 k1056 = h2_bits(0x64206420u);  // 1024 + 32
+    {
+      const int h = part;
 #pragma unroll
       for (int l8 = 0; l8 < 32; l8 += 8) {
-        // 8 l-values at once: 8 bytes of ql[l], ql[l+32], qh[l].
         const unsigned short* pa = reinterpret_cast<const unsigned short*>(blk + 64 * h + l8);
         const unsigned short* pb = reinterpret_cast<const unsigned short*>(blk + 64 * h + 32 + l8);
         const unsigned short* ph = reinterpret_cast<const unsigned short*>(blk + 128 + 32 * h + l8);
-        std::uint32_t a[2], b[2], q[2];
-        a[0] = pa[0] | (std::uint32_t(pa[1]) << 16); a[1] = pa[2] | (std::uint32_t(pa[3]) << 16);
-        b[0] = pb[0] | (std::uint32_t(pb[1]) << 16); b[1] = pb[2] | (std::uint32_t(pb[3]) << 16);
-        q[0] = ph[0] | (std::uint32_t(ph[1]) << 16); q[1] = ph[2] | (std::uint32_t(ph[3]) << 16);
+        std::uint32_t A[2], B[2], Q[2];
+        A[0] = pa[0] | (std::uint32_t(pa[1]) << 16); A[1] = pa[2] | (std::uint32_t(pa[3]) << 16);
+        B[0] = pb[0] | (std::uint32_t(pb[1]) << 16); B[1] = pb[2] | (std::uint32_t(pb[3]) << 16);
+        Q[0] = ph[0] | (std::uint32_t(ph[1]) << 16); Q[1] = ph[2] | (std::uint32_t(ph[3]) << 16);
 #pragma unroll
         for (int g = 0; g < 4; ++g) {
-          const float s = d * float(scales[8 * h + l8 / 16 + 2 * g]);
+          const __half2 s = __float2half2_rn(d * float(scales[8 * h + l8 / 16 + 2 * g]));
+          uint4 o;
+          std::uint32_t* po = &o.x;
 #pragma unroll
-          for (int i = 0; i < 8; ++i) {
-            const std::uint32_t ab = byte_of((g & 1) ? b[i >> 2] : a[i >> 2], i & 3);
-            const std::uint32_t lo = (g < 2) ? (ab & 15) : (ab >> 4);
-            const std::uint32_t hi = (byte_of(q[i >> 2], i & 3) >> (2 * g)) & 3;
-            v[i] = s * float(int(lo | (hi << 4)) - 32);
+          for (int wi = 0; wi < 2; ++wi) {
+            const std::uint32_t src = (g & 1) ? B[wi] : A[wi];
+            const std::uint32_t lo4 = (g < 2) ? (src & 0x0F0F0F0Fu) : ((src >> 4) & 0x0F0F0F0Fu);
+            const std::uint32_t q6 = lo4 | (((Q[wi] >> (2 * g)) & 0x03030303u) << 4);
+#pragma unroll
+            for (int p = 0; p < 2; ++p)
+              po[2 * wi + p] = h2_u32(__hmul2(__hsub2(h2_bits(spread2(q6, 2 * p) | 0x64006400u), k1056), s));
           }
-          store8h(dst + 128 * h + 32 * g + l8, v);
+          *reinterpret_cast<uint4*>(dst + 128 * h + 32 * g + l8) = o;
         }
       }
     }
   } else {  // Q8_0: 8 blocks of 32
+    const __half2 k1152 = h2_bits(0x64806480u);  // 1024 + 128
 #pragma unroll 1
-    for (int b = 0; b < 8; ++b) {
+    for (int b = 4 * part; b < 4 * part + 4; ++b) {
       const std::uint8_t* blk = row + (kb * 8 + b) * 34;
-      const float d = h2f(*reinterpret_cast<const unsigned short*>(blk));
+      const __half2 dd = __float2half2_rn(h2f(*reinterpret_cast<const unsigned short*>(blk)));
 #pragma unroll
       for (int part = 0; part < 4; ++part) {
         const unsigned short* p = reinterpret_cast<const unsigned short*>(blk + 2 + 8 * part);
+        uint4 o;
+        std::uint32_t* po = &o.x;
 #pragma unroll
-        for (int i = 0; i < 8; i += 2) {
-          const unsigned short w = p[i / 2];
-          v[i] = d * float(static_cast<signed char>(w & 0xFF));
-          v[i + 1] = d * float(static_cast<signed char>(w >> 8));
+        for (int wi = 0; wi < 2; ++wi) {
+          const std::uint32_t w = (p[2 * wi] | (std::uint32_t(p[2 * wi + 1]) << 16)) ^ 0x80808080u;
+#pragma unroll
+          for (int q = 0; q < 2; ++q)
+            po[2 * wi + q] = h2_u32(__hmul2(__hsub2(h2_bits(spread2(w, 2 * q) | 0x64006400u), k1152), dd));
         }
-        store8h(dst + 32 * b + 8 * part, v);
+        *reinterpret_cast<uint4*>(dst + 32 * b + 8 * part) = o;
       }
     }
   }

@@ -1,7 +1,17 @@
 // Router: RMSNorm + router logits + softmax over all E + top-k (ties: lower index first) +
-// renormalisation (each weight 1/k when the selected sum is 0), in one launch. A block handles
-// up to kRT tokens so the router matrix is read once per kRT tokens (a GEMM for many tokens,
-// a GEMV for one).
+// renormalisation (each weight 1/k when the selected sum is 0), in one launch.
+// grid (chunks, token groups of RT tokens). Each block normalises its tokens and computes the
+// logits of its chunk of experts (a warp per expert, RT tokens at once, so the router matrix
+// is read once per RT tokens: a GEMV at RT = 1, a small GEMM at RT = 8), writes them to global
+// memory, and the last block of a token group to finish (an integer atomic ticket, the
+// threadFenceReduction pattern) does softmax, top-k and renormalisation for the group with the
+// whole block: top-k by rank (an expert's rank = how many experts precede it in the order
+// probability descending, index ascending), so no serial selection loop.
+// Fault::cuda_reduction_race: the variant drops the barrier after the first step of the
+// shared-memory tree reduction of the sum of squares, so warp 0 may read partial sums warp 1
+// has not written yet (racecheck reports it; results may change from run to run).
+#include <algorithm>
+
 #include "engine/cuda/check.hpp"
 #include "engine/cuda/kernels.hpp"
 #include "engine/cuda/warp.cuh"
@@ -9,147 +19,198 @@
 namespace pv::engine::cuda {
 namespace {
 
-constexpr int kRT = 4;          // tokens per block
-constexpr int kThreads = 256;   // 8 warps
+constexpr int kThreads = 128;  // 4 warps
+constexpr int kMaxRT = 8;
 
-// The fault variant drops the barrier after the first step of the shared-memory tree
-// reduction of the sum of squares, so threads 0..63 may read partial sums that threads
-// 64..127 have not written yet (Fault::cuda_reduction_race; racecheck reports it).
-template <bool kRacy>
+// Deterministic block-wide sum or max of one value per thread (fixed order), via `scratch[4]`.
+template <bool kMax>
+__device__ __forceinline__ float block_reduce(float v, float* scratch) {
+  v = kMax ? warp_max(v) : warp_sum(v);
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  __syncthreads();
+  if (lane == 0) scratch[warp] = v;
+  __syncthreads();
+  float r = scratch[0];
+  for (int w = 1; w < kThreads / 32; ++w) r = kMax ? fmaxf(r, scratch[w]) : r + scratch[w];
+  return r;
+}
+
+template <int RT, bool kRacy>
 __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   extern __shared__ float smem[];
-  const int H = a.hidden, E = a.n_experts;
-  float* xs = smem;                  // [kRT][H]
-  float* logits = xs + kRT * H;      // [kRT][E]
-  float* red = logits + kRT * E;     // [kRT][kThreads]
+  const int H = a.hidden, E = a.n_experts, K = a.top_k;
+  float* xs = smem;                 // [RT][H]
+  float* red = xs + RT * H;         // [RT][kThreads]
+  float* pz = red + RT * kThreads;  // [E] probabilities of the token being routed
+  __shared__ float scratch[kThreads / 32];
+  __shared__ float sel_p[32];
+  __shared__ int sel_e[32];
+  __shared__ bool last;
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int t0 = blockIdx.x * kRT;
-  const int nt = min(kRT, a.tokens - t0);
+  const int t0 = blockIdx.y * RT;
+  const int nt = min(RT, a.tokens - t0);
 
-  for (int tt = 0; tt < kRT; ++tt) {
+  // Loads through the read-only path, unrolled so each thread has several in flight: at
+  // T = 1 this kernel is a chain of memory round trips.
+  float4* x4s = reinterpret_cast<float4*>(xs);
+  const float4* h4 = reinterpret_cast<const float4*>(a.h);
+  const float4* n4 = reinterpret_cast<const float4*>(a.norm);
+  const int H4 = H / 4;
+  for (int tt = 0; tt < RT; ++tt) {
     float ss = 0.f;
-    for (int i = tid; i < H; i += kThreads) {
-      const float v = tt < nt ? a.h[(size_t)(t0 + tt) * H + i] : 0.f;
-      xs[tt * H + i] = v;
-      ss += v * v;
+    if (tt < nt) {
+#pragma unroll 4
+      for (int i = tid; i < H4; i += kThreads) {
+        const float4 v = __ldg(h4 + (size_t)(t0 + tt) * H4 + i);
+        x4s[tt * H4 + i] = v;
+        ss += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+      }
+    } else {
+      for (int i = tid; i < H4; i += kThreads) x4s[tt * H4 + i] = make_float4(0.f, 0.f, 0.f, 0.f);
     }
     red[tt * kThreads + tid] = ss;
   }
   __syncthreads();
   for (int s = kThreads / 2; s > 0; s >>= 1) {
     if (tid < s)
-      for (int tt = 0; tt < kRT; ++tt) red[tt * kThreads + tid] += red[tt * kThreads + tid + s];
+#pragma unroll
+      for (int tt = 0; tt < RT; ++tt) red[tt * kThreads + tid] += red[tt * kThreads + tid + s];
     if (!kRacy || s != kThreads / 2) __syncthreads();
   }
-  for (int tt = 0; tt < nt; ++tt) {
-    const float scale = 1.f / sqrtf(red[tt * kThreads] / float(H) + a.eps);
-    for (int i = tid; i < H; i += kThreads) xs[tt * H + i] = xs[tt * H + i] * scale * a.norm[i];
+#pragma unroll 4
+  for (int i = tid; i < H4; i += kThreads) {
+    const float4 w = __ldg(n4 + i);
+    for (int tt = 0; tt < nt; ++tt) {
+      const float scale = 1.f / sqrtf(red[tt * kThreads] / float(H) + a.eps);
+      float4 v = x4s[tt * H4 + i];
+      v.x = v.x * scale * w.x;
+      v.y = v.y * scale * w.y;
+      v.z = v.z * scale * w.z;
+      v.w = v.w * scale * w.w;
+      x4s[tt * H4 + i] = v;
+    }
   }
   __syncthreads();
 
   // Normalised activations for the experts (q8: rounded to the int8 grid per 32 values).
-  for (int tt = 0; tt < nt; ++tt) {
-    for (int g = warp; g < H / 32; g += kThreads / 32) {
-      float v = xs[tt * H + 32 * g + lane];
-      if (a.q8) v = q8_round(v);
-      const size_t o = (size_t)(t0 + tt) * H + 32 * g + lane;
-      a.xn[o] = v;
-      if (a.xh) a.xh[o] = __float2half_rn(v);
+  if (blockIdx.x == 0) {
+    for (int tt = 0; tt < nt; ++tt) {
+      for (int g = warp; g < H / 32; g += kThreads / 32) {
+        float v = xs[tt * H + 32 * g + lane];
+        if (a.q8) v = q8_round(v);
+        const size_t o = (size_t)(t0 + tt) * H + 32 * g + lane;
+        a.xn[o] = v;
+        if (a.xh) a.xh[o] = __float2half_rn(v);
+      }
     }
   }
 
-  // Logits: warp per expert, float4 over hidden, kRT tokens at once.
+  // Logits of this block's experts: warp per expert, float4 over hidden, RT tokens at once.
+  const int epb = (E + gridDim.x - 1) / gridDim.x;
+  const int e0 = blockIdx.x * epb, e1 = min(E, e0 + epb);
   const float4* r4 = reinterpret_cast<const float4*>(a.router);
-  const float4* x4 = reinterpret_cast<const float4*>(xs);
-  for (int e = warp; e < E; e += kThreads / 32) {
-    float acc[kRT] = {0.f, 0.f, 0.f, 0.f};
-    for (int i = lane; i < H / 4; i += 32) {
-      const float4 r = r4[(size_t)e * (H / 4) + i];
+  for (int e = e0 + warp; e < e1; e += kThreads / 32) {
+    float acc[RT];
 #pragma unroll
-      for (int tt = 0; tt < kRT; ++tt) {
-        const float4 x = x4[tt * (H / 4) + i];
+    for (int tt = 0; tt < RT; ++tt) acc[tt] = 0.f;
+#pragma unroll 16
+    for (int i = lane; i < H4; i += 32) {
+      const float4 r = __ldg(r4 + (size_t)e * H4 + i);
+#pragma unroll
+      for (int tt = 0; tt < RT; ++tt) {
+        const float4 x = x4s[tt * H4 + i];
         acc[tt] += r.x * x.x + r.y * x.y + r.z * x.z + r.w * x.w;
       }
     }
 #pragma unroll
-    for (int tt = 0; tt < kRT; ++tt) {
+    for (int tt = 0; tt < RT; ++tt) {
       const float s = warp_sum(acc[tt]);
-      if (lane == 0) logits[tt * E + e] = s;
+      if (lane == 0 && tt < nt) a.logits[(size_t)(t0 + tt) * E + e] = s;
     }
   }
+  __threadfence();
   __syncthreads();
+  if (tid == 0) last = atomicAdd(&a.tickets[blockIdx.y], 1) == int(gridDim.x) - 1;
+  __syncthreads();
+  if (!last) return;
+  if (tid == 0) a.tickets[blockIdx.y] = 0;  // ready for the next launch or graph replay
+  __threadfence();
 
-  // Softmax over all E and top-k: one warp per token.
-  if (warp < nt) {
-    const int t = t0 + warp;
-    float* z = logits + warp * E;
+  for (int tt = 0; tt < nt; ++tt) {
+    const int t = t0 + tt;
+    const float* zg = a.logits + (size_t)t * E;
     float m = -INFINITY;
-    for (int e = lane; e < E; e += 32) m = fmaxf(m, z[e]);
-    m = warp_max(m);
+    for (int e = tid; e < E; e += kThreads) m = fmaxf(m, __ldcg(zg + e));
+    m = block_reduce<true>(m, scratch);
     float s = 0.f;
-    for (int e = lane; e < E; e += 32) {
-      const float ex = expf(z[e] - m);
-      z[e] = ex;
+    for (int e = tid; e < E; e += kThreads) {
+      const float ex = expf(__ldcg(zg + e) - m);
+      pz[e] = ex;
       s += ex;
     }
-    s = warp_sum(s);
-    for (int e = lane; e < E; e += 32) {
-      z[e] = z[e] / s;
-      a.probs[(size_t)t * E + e] = z[e];
+    s = block_reduce<false>(s, scratch);
+    for (int e = tid; e < E; e += kThreads) {
+      pz[e] = pz[e] / s;
+      a.probs[(size_t)t * E + e] = pz[e];
     }
-    __syncwarp();
-    float sel_sum = 0.f;
-    float sel_p[32];  // k <= 32 (checked on the host); indexed by the unrolled loop only
-#pragma unroll
-    for (int j = 0; j < 32; ++j) {
-      if (j < a.top_k) {
-        float bp = -1.f;
-        int be = 0x7fffffff;
-        for (int e = lane; e < E; e += 32) {
-          const float p = z[e];
-          if (p > bp) { bp = p; be = e; }  // lane-strided e ascending: ties keep lower e
-        }
-#pragma unroll
-        for (int o = 16; o > 0; o >>= 1) {
-          const float op = __shfl_xor_sync(0xffffffffu, bp, o);
-          const int oe = __shfl_xor_sync(0xffffffffu, be, o);
-          if (op > bp || (op == bp && oe < be)) { bp = op; be = oe; }
-        }
-        sel_p[j] = bp;
-        sel_sum += bp;  // in selection order, as the CPU sums
-        if (lane == 0) {
-          a.experts[(size_t)t * a.top_k + j] = be;
-          z[be] = -2.f;  // taken
-        }
-        __syncwarp();
+    __syncthreads();
+    for (int e = tid; e < E; e += kThreads) {
+      const float p = pz[e];
+      int rank = 0;
+      for (int o = 0; o < E; ++o) {
+        const float q = pz[o];
+        rank += (q > p) || (q == p && o < e);
+      }
+      if (rank < K) {
+        sel_p[rank] = p;
+        sel_e[rank] = e;
       }
     }
-    if (lane == 0) {
-#pragma unroll
-      for (int j = 0; j < 32; ++j)
-        if (j < a.top_k)
-          a.weights[(size_t)t * a.top_k + j] = sel_sum > 0.f ? sel_p[j] / sel_sum : 1.f / float(a.top_k);
+    __syncthreads();
+    if (tid < K) {
+      float sum = 0.f;
+      for (int j = 0; j < K; ++j) sum += sel_p[j];  // in selection order, as the CPU sums
+      a.experts[(size_t)t * K + tid] = sel_e[tid];
+      a.weights[(size_t)t * K + tid] = sum > 0.f ? sel_p[tid] / sum : 1.f / float(K);
     }
+    __syncthreads();
   }
 }
 
-size_t router_smem(int hidden, int n_experts) {
-  return sizeof(float) * (size_t(kRT) * hidden + size_t(kRT) * n_experts + size_t(kRT) * kThreads);
+size_t router_smem(int rt, int hidden, int n_experts) {
+  return sizeof(float) * (size_t(rt) * hidden + size_t(rt) * kThreads + size_t(n_experts));
+}
+
+template <int RT>
+void launch_rt(const RouterArgs& a, int chunks, cudaStream_t stream) {
+  const dim3 grid(chunks, (a.tokens + RT - 1) / RT);
+  const size_t smem = router_smem(RT, a.hidden, a.n_experts);
+  if (a.racy) router_kernel<RT, true><<<grid, kThreads, smem, stream>>>(a);
+  else router_kernel<RT, false><<<grid, kThreads, smem, stream>>>(a);
 }
 
 }  // namespace
 
+// Token groups the ticket array needs: one per block row, at the smallest RT.
+int router_token_groups(int tokens) { return tokens; }
+
 void configure_router() {
   const int max = 200 * 1024;
-  PV_CUDA_CHECK(cudaFuncSetAttribute(router_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
-  PV_CUDA_CHECK(cudaFuncSetAttribute(router_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+  PV_CUDA_CHECK(cudaFuncSetAttribute(router_kernel<1, false>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+  PV_CUDA_CHECK(cudaFuncSetAttribute(router_kernel<1, true>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+  PV_CUDA_CHECK(cudaFuncSetAttribute(router_kernel<kMaxRT, false>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+  PV_CUDA_CHECK(cudaFuncSetAttribute(router_kernel<kMaxRT, true>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
 }
 
 void launch_router(const RouterArgs& a, cudaStream_t stream) {
-  const dim3 grid((a.tokens + kRT - 1) / kRT);
-  const size_t smem = router_smem(a.hidden, a.n_experts);
-  if (a.racy) router_kernel<true><<<grid, kThreads, smem, stream>>>(a);
-  else router_kernel<false><<<grid, kThreads, smem, stream>>>(a);
+  // RT = 1 below 8 tokens (a token's logits then cost no work for absent tokens), 8 above.
+  // About two blocks per SM in all, at least one expert per warp.
+  const int rt = a.tokens < kMaxRT ? 1 : kMaxRT;
+  const int groups = (a.tokens + rt - 1) / rt;
+  const int max_chunks = std::max(1, a.n_experts / (kThreads / 32));
+  const int chunks = std::max(1, std::min(max_chunks, (2 * a.sm_count + groups - 1) / groups));
+  if (rt == 1) launch_rt<1>(a, chunks, stream);
+  else launch_rt<kMaxRT>(a, chunks, stream);
   PV_CUDA_CHECK_LAUNCH("router_kernel<<<...>>>");
 }
 

@@ -61,7 +61,7 @@ rc::Gen<BlockKind> gen_adversarial_block_kind() {
   return rc::gen::element(BlockKind::zero, BlockKind::tiny_scale, BlockKind::huge_scale, BlockKind::all_max);
 }
 
-std::uint16_t scale_bits(BlockKind k, Rng& rng) {
+std::uint16_t scale_bits(BlockKind k, Rng& rng, ScaleRange r) {
   switch (k) {
     case BlockKind::zero: return 0x0000;
     case BlockKind::tiny_scale: return static_cast<std::uint16_t>(1 + rng.next() % 0x3FF);  // subnormal
@@ -69,24 +69,25 @@ std::uint16_t scale_bits(BlockKind k, Rng& rng) {
     case BlockKind::all_max: return 0x3C00;                                                // 1.0
     case BlockKind::random: break;
   }
-  // exponent field 5..14: 2^-10 .. 2^-1, random mantissa.
-  std::uint16_t exp = static_cast<std::uint16_t>(5 + rng.next() % 10);
+  // f16 exponent field = exponent + 15; random mantissa.
+  const int span = r.hi - r.lo + 1;
+  std::uint16_t exp = static_cast<std::uint16_t>(15 + r.lo + static_cast<int>(rng.next() % static_cast<unsigned>(span)));
   return static_cast<std::uint16_t>((exp << 10) | (rng.next() & 0x3FF));
 }
 
-void fill_q4k(BlockKind k, Rng& rng, q::BlockQ4K& b) {
+void fill_q4k(BlockKind k, Rng& rng, q::BlockQ4K& b, ScaleRange r) {
   rng.fill_bytes(reinterpret_cast<std::uint8_t*>(&b), sizeof b);
-  b.d = scale_bits(k, rng);
-  b.dmin = scale_bits(k, rng);
+  b.d = scale_bits(k, rng, r);
+  b.dmin = scale_bits(k, rng, r);
   if (k == BlockKind::all_max) {
     std::memset(b.scales, 0xFF, sizeof b.scales);  // every 6-bit scale and min = 63
     std::memset(b.qs, 0xFF, sizeof b.qs);          // every nibble = 15
   }
 }
 
-void fill_q6k(BlockKind k, Rng& rng, q::BlockQ6K& b) {
+void fill_q6k(BlockKind k, Rng& rng, q::BlockQ6K& b, ScaleRange r) {
   rng.fill_bytes(reinterpret_cast<std::uint8_t*>(&b), sizeof b);
-  b.d = scale_bits(k, rng);
+  b.d = scale_bits(k, rng, r);
   if (k == BlockKind::all_max) {
     std::memset(b.ql, 0xFF, sizeof b.ql);
     std::memset(b.qh, 0xFF, sizeof b.qh);  // q = 63 -> q - 32 = 31
@@ -94,21 +95,23 @@ void fill_q6k(BlockKind k, Rng& rng, q::BlockQ6K& b) {
   }
 }
 
-void fill_q8_0(BlockKind k, Rng& rng, q::BlockQ8_0& b) {
+void fill_q8_0(BlockKind k, Rng& rng, q::BlockQ8_0& b, ScaleRange r) {
   rng.fill_bytes(reinterpret_cast<std::uint8_t*>(&b), sizeof b);
-  b.d = scale_bits(k, rng);
+  b.d = scale_bits(k, rng, r);
   if (k == BlockKind::all_max) std::memset(b.qs, 0x7F, sizeof b.qs);
 }
 
-void fill_blocks(q::Type type, BlockKind kind, Rng& rng, std::uint8_t* dst, std::size_t n_blocks) {
+void fill_blocks(q::Type type, BlockKind kind, Rng& rng, std::uint8_t* dst, std::size_t n_blocks, int lo_exp,
+                 int hi_exp, bool adversarial_mix) {
+  const ScaleRange r{lo_exp, hi_exp};
   for (std::size_t i = 0; i < n_blocks; ++i) {
     BlockKind k = kind;
-    if (kind == BlockKind::random && rng.next() % 8 == 0)
+    if (adversarial_mix && kind == BlockKind::random && rng.next() % 8 == 0)
       k = static_cast<BlockKind>(1 + rng.next() % 4);
     switch (type) {
-      case q::Type::Q4_K: fill_q4k(k, rng, reinterpret_cast<q::BlockQ4K*>(dst)[i]); break;
-      case q::Type::Q6_K: fill_q6k(k, rng, reinterpret_cast<q::BlockQ6K*>(dst)[i]); break;
-      case q::Type::Q8_0: fill_q8_0(k, rng, reinterpret_cast<q::BlockQ8_0*>(dst)[i]); break;
+      case q::Type::Q4_K: fill_q4k(k, rng, reinterpret_cast<q::BlockQ4K*>(dst)[i], r); break;
+      case q::Type::Q6_K: fill_q6k(k, rng, reinterpret_cast<q::BlockQ6K*>(dst)[i], r); break;
+      case q::Type::Q8_0: fill_q8_0(k, rng, reinterpret_cast<q::BlockQ8_0*>(dst)[i], r); break;
       default: throw std::invalid_argument("fill_blocks: no generator for this block type");
     }
   }

@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/moe/engine.hpp"
 #include "engine/quant/blocks.hpp"
+#include "engine/quant/types.hpp"
 
 namespace pv::falsify {
 
@@ -55,14 +57,19 @@ void showValue(BlockKind k, std::ostream& os);
 rc::Gen<BlockKind> gen_block_kind();
 rc::Gen<BlockKind> gen_adversarial_block_kind();  // never `random`
 
-// f16 bit patterns for the scale of a block of the given kind (random kind: 2^-10..2^-1).
-std::uint16_t scale_bits(BlockKind k, Rng& rng);
-void fill_q4k(BlockKind k, Rng& rng, engine::quant::BlockQ4K& b);
-void fill_q6k(BlockKind k, Rng& rng, engine::quant::BlockQ6K& b);
-void fill_q8_0(BlockKind k, Rng& rng, engine::quant::BlockQ8_0& b);
-// Fills `n_blocks` blocks of `type` at `dst`; each block's kind is `kind`, or for
-// BlockKind::random a mix where 1 in 8 blocks is adversarial.
-void fill_blocks(engine::quant::Type type, BlockKind kind, Rng& rng, std::uint8_t* dst, std::size_t n_blocks);
+// Exponent range of random scales: 2^lo .. 2^hi (both within normal f16, -14..15).
+struct ScaleRange {
+  int lo = -10, hi = -1;
+};
+// f16 bit patterns for the scale of a block of the given kind.
+std::uint16_t scale_bits(BlockKind k, Rng& rng, ScaleRange r = {});
+void fill_q4k(BlockKind k, Rng& rng, engine::quant::BlockQ4K& b, ScaleRange r = {});
+void fill_q6k(BlockKind k, Rng& rng, engine::quant::BlockQ6K& b, ScaleRange r = {});
+void fill_q8_0(BlockKind k, Rng& rng, engine::quant::BlockQ8_0& b, ScaleRange r = {});
+// Fills `n_blocks` blocks of `type` at `dst`, each of kind `kind`; with `adversarial_mix`
+// and kind random, 1 block in 8 is of a random adversarial kind instead.
+void fill_blocks(engine::quant::Type type, BlockKind kind, Rng& rng, std::uint8_t* dst, std::size_t n_blocks,
+                 int lo_exp = -10, int hi_exp = -1, bool adversarial_mix = true);
 
 // Activations. `ties` makes every value of a row equal (ties in router logits follow from
 // identical router rows instead; see the router falsifiers).
@@ -74,3 +81,11 @@ rc::Gen<InputKind> gen_input_kind();
 std::vector<float> make_input(InputKind k, Rng& rng, int tokens, int hidden);
 
 }  // namespace pv::falsify
+
+// How RapidCheck shows engine enums in counterexamples (found by argument-dependent lookup).
+namespace pv::engine::quant {
+inline void showValue(Type t, std::ostream& os) { os << info(t).name; }
+}  // namespace pv::engine::quant
+namespace pv::engine {
+inline void showValue(ActivationMode m, std::ostream& os) { os << to_string(m); }
+}  // namespace pv::engine

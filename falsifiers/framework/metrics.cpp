@@ -76,6 +76,24 @@ ParityStats parity(const std::vector<float>& a, const std::vector<float>& r, int
   return parity(a, std::vector<double>(r.begin(), r.end()), rows, k);
 }
 
+namespace {
+double min_nan(double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b); }
+double max_nan(double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b); }
+}  // namespace
+
+ParityStats worst_of(const ParityStats& a, const ParityStats& b) {
+  ParityStats w = a;
+  w.cosine = min_nan(a.cosine, b.cosine);
+  w.cosine_min = min_nan(a.cosine_min, b.cosine_min);
+  w.max_rel_error = max_nan(a.max_rel_error, b.max_rel_error);
+  w.max_abs_error = max_nan(a.max_abs_error, b.max_abs_error);
+  w.nmse = max_nan(a.nmse, b.nmse);
+  w.topk_agreement = min_nan(a.topk_agreement, b.topk_agreement);
+  w.non_finite = a.non_finite + b.non_finite;
+  w.rows = a.rows + b.rows;
+  return w;
+}
+
 double expert_set_agreement(const std::vector<std::int32_t>& a, const std::vector<std::int32_t>& b, int k) {
   if (a.size() != b.size() || k <= 0 || a.size() % k != 0)
     throw FalsifierError("expert_set_agreement: mismatched routing sizes");

@@ -27,6 +27,9 @@ struct ParityStats {
 ParityStats parity(const std::vector<float>& a, const std::vector<double>& r, int rows, int k = 8);
 ParityStats parity(const std::vector<float>& a, const std::vector<float>& r, int rows, int k = 8);
 
+// The worse of two results, statistic by statistic (for the worst case over many inputs).
+ParityStats worst_of(const ParityStats& a, const ParityStats& b);
+
 // Cosine of two vectors (1 when both are zero, 0 when only one is).
 double cosine(const double* a, const double* b, std::size_t n);
 

@@ -90,7 +90,10 @@ bool property(Context& ctx, const std::string& name, Fn&& fn, PropertyOptions op
     }
     for (const auto& [metric, v] : p.values()) worst.update(ctx, metric, v);
     std::string bad = p.violations();
-    if (!bad.empty()) RC_FAIL(bad + (p.description().empty() ? "" : " [" + p.description() + "]"));
+    // Thrown directly (not RC_FAIL) so the report says what failed without a source location.
+    if (!bad.empty())
+      throw rc::detail::CaseResult(rc::detail::CaseResult::Type::Failure,
+                                   bad + (p.description().empty() ? "" : " [" + p.description() + "]"));
   };
   rc::detail::TestMetadata meta;
   meta.id = ctx.id + "/" + name;

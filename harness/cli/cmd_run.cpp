@@ -14,6 +14,7 @@
 #include "harness/cli/command.hpp"
 #include "harness/contract/loader.hpp"
 #include "harness/run/collect.hpp"
+#include "harness/run/isolate.hpp"
 #include "harness/run/junit.hpp"
 #include "harness/run/model_source.hpp"
 #include "harness/run/plan.hpp"

@@ -91,6 +91,10 @@ evidence::EvidenceFile collect_evidence(const std::vector<Task>& tasks,
     const Task& t = tasks[i];
     if (t.info == nullptr) continue;
     for (const auto& src : t.info->sources) {
+      // "engine/cpu" and "engine/cuda" are the backends themselves: a result depends only on
+      // the one it ran on.
+      const bool other_backend = (src == "engine/cpu" || src == "engine/cuda") && src != "engine/" + t.backend;
+      if (other_backend) continue;
       auto it = cache.find(src);
       if (it == cache.end()) {
         fs::path p = fs::path(info.source_dir) / src;

@@ -24,7 +24,8 @@ TEST_CASE("thresholds: each comparison, NaN never holds, unknown op is an error"
   CHECK_FALSE(Limit{"==", 0, ""}.holds(1));
   CHECK_FALSE(Limit{"<=", 1, ""}.holds(NAN));
   CHECK_FALSE(Limit{">=", 1, ""}.holds(NAN));
-  CHECK_THROWS_AS(Limit{"=>", 1, ""}.holds(1), pv::falsify::FalsifierError);
+  const Limit bad{"=>", 1, ""};
+  CHECK_THROWS_AS(bad.holds(1), pv::falsify::FalsifierError);
 }
 
 namespace {
@@ -107,12 +108,14 @@ std::vector<pv::evidence::FalsifierResult> sample_results() {
 bool well_formed(const std::string& x) {
   std::vector<std::string> stack;
   std::regex tag(R"(<(/?)([A-Za-z-]+)[^<>]*?(/?)>)");
-  std::size_t last = x.find("?>") + 2;
-  for (auto it = std::sregex_iterator(x.begin() + last, x.end(), tag); it != std::sregex_iterator(); ++it) {
-    std::string between = x.substr(last, it->position() - last);
+  const std::size_t base = x.find("?>") + 2;
+  std::size_t last = base;
+  for (auto it = std::sregex_iterator(x.begin() + base, x.end(), tag); it != std::sregex_iterator(); ++it) {
+    const std::size_t at = base + it->position();  // position() counts from the range start
+    std::string between = x.substr(last, at - last);
     if (between.find('<') != std::string::npos || std::regex_search(between, std::regex("&(?!(amp|lt|gt|quot|apos);)")))
       return false;
-    last = it->position() + it->length();
+    last = at + it->length();
     if ((*it)[1] == "/") {
       if (stack.empty() || stack.back() != (*it)[2]) return false;
       stack.pop_back();
@@ -149,6 +152,7 @@ TEST_CASE("evidence is collected with source hashes and written atomically") {
   info.source_dir = PV_SOURCE_DIR;
   info.seed = 42;
   info.model = "synthetic:test";
+  info.started = info.finished = pv::run::utc_now_iso8601();
   auto ev = pv::run::collect_evidence(tasks, results, {}, info);
   REQUIRE(ev.results.size() == 4);
   // TEST-PASS declares the source group harness/run: its hash is recorded.

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine (device tool), from the bundle made by ci/gpu-bundle.sh:
+#   run(command="bash .device/gpu-run.sh [steps]", carry=[".device"])
+# steps (default: all): info tests memcheck racecheck bench torch. Outputs go to $OUT (or
+# /tmp/pv-gpu-out): nvidia-smi.txt, tests.log, memcheck.log, racecheck.log, bench.txt,
+# torch.txt, torch.json. Each step has its own time limit so one hang cannot eat the lease;
+# a summary with each step's exit code is printed last.
+set -uo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+export LD_LIBRARY_PATH="$HERE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+OUT=${OUT:-/tmp/pv-gpu-out}
+mkdir -p "$OUT"
+STEPS=${*:-info tests memcheck racecheck bench torch}
+SAN=${SANITIZER:-$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)}
+TOKENS=${PV_BENCH_TOKENS:-1,2,4,8,32,128,512}
+LAYERS=${PV_BENCH_LAYERS:-48}
+summary=()
+step() {  # step NAME LIMIT_S LOG CMD...
+  local name=$1 limit=$2 log=$3; shift 3
+  local t0=$SECONDS
+  echo "=== $name: $*" | tee -a "$OUT/$log"
+  timeout "$limit" "$@" >>"$OUT/$log" 2>&1
+  local rc=$?
+  tail -n 25 "$OUT/$log"
+  summary+=("$name rc=$rc $((SECONDS - t0))s")
+}
+for s in $STEPS; do
+  case $s in
+    info) step info 60 nvidia-smi.txt bash -c "nvidia-smi; nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv; $SAN --version | tail -1; cat $HERE/COMMIT" ;;
+    tests) step tests 240 tests.log "$HERE/test_cuda_engine" --durations yes ;;
+    memcheck) step memcheck 300 memcheck.log "$SAN" --tool memcheck --error-exitcode 3 --leak-check no "$HERE/test_cuda_engine" ${PV_SAN_FILTER:-} ;;
+    racecheck) step racecheck 300 racecheck.log "$SAN" --tool racecheck --racecheck-report all --error-exitcode 3 "$HERE/test_cuda_engine" ${PV_SAN_FILTER:-} ;;
+    bench) step bench 420 bench.txt "$HERE/pv" bench --backend cuda --synth-layers "$LAYERS" --tokens "$TOKENS" --mode both --min-seconds "${PV_BENCH_SECONDS:-0.3}" ;;
+    torch) step torch 300 torch.txt env PYTHONUNBUFFERED=1 python3 "$HERE/torch_baseline.py" --tokens "$TOKENS" --json "$OUT/torch.json" ;;
+    *) echo "gpu-run.sh: unknown step '$s'" >&2; exit 2 ;;
+  esac
+done
+echo "=== summary"
+printf '%s\n' "${summary[@]}" | tee "$OUT/summary.txt"

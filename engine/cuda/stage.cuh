@@ -1,0 +1,40 @@
+#pragma once
+// Staging quantised rows into shared memory with cp.async: every 16-byte chunk of a block's
+// weight rows is in flight at once (no registers held), which a latency-bound GEMV needs.
+// Rows of 210-byte (Q6_K) or 34-byte (Q8_0) blocks are not 16-byte aligned, so a row is copied
+// as the 16-byte chunks covering it, from its address rounded down to 16; the row then starts
+// (address & 15) bytes into its slot.
+#include <cstddef>
+#include <cstdint>
+
+namespace pv::engine::cuda {
+
+// Shared-memory bytes of one staged row slot.
+__host__ __device__ constexpr std::size_t slot_bytes(std::size_t row_bytes) {
+  return (row_bytes + 15 + 15) / 16 * 16;
+}
+
+__device__ __forceinline__ void cp_async16(void* smem, const void* gmem) {
+  const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(s), "l"(gmem));
+}
+__device__ __forceinline__ void cp_async_wait_all() {
+  asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;\n" ::);
+}
+
+// Issues the copies of one row by the `n` threads numbered `i` (a warp: lane, 32) and returns
+// where the row will start in shared memory.
+__device__ __forceinline__ const std::uint8_t* stage_row(std::uint8_t* slot, const std::uint8_t* row,
+                                                         std::size_t row_bytes, int i, int n) {
+  const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(row);
+  const std::uint8_t* base = reinterpret_cast<const std::uint8_t*>(a & ~std::uintptr_t(15));
+  const int chunks = int(((a & 15) + row_bytes + 15) / 16);
+  for (int c = i; c < chunks; c += n) cp_async16(slot + 16 * c, base + 16 * c);
+  return slot + (a & 15);
+}
+// Where a staged row starts in its slot.
+__device__ __forceinline__ const std::uint8_t* in_slot(const std::uint8_t* slot, const std::uint8_t* row) {
+  return slot + (reinterpret_cast<std::uintptr_t>(row) & 15);
+}
+
+}  // namespace pv::engine::cuda
