@@ -198,6 +198,7 @@ void CudaMoeEngine::enqueue_layers(int first, int count, int T, ActivationMode m
     r.xn = ws_.xn.as<float>(); r.xh = grouped ? ws_.xh.as<__half>() : nullptr;
     r.probs = ws_.probs.as<float>() + i * T * E; r.experts = experts; r.weights = weights;
     r.logits = ws_.logits.as<float>(); r.tickets = ws_.tickets.as<int>(); r.sm_count = sm_count_;
+    r.pdl = !grouped && T <= kDecodeMaxTokens;
     launch_router(r, stream_);
 
     if (!grouped) {

@@ -1,17 +1,19 @@
 // Decode path (and exact mode for any T): per (token, selected expert) pair, so only the
 // selected experts' rows are read and a token's output never depends on the rest of its batch.
 //   gate_up_kernel: grid (ffn/32, pairs), 8 warps x 4 rows. The block stages its 32 gate and 32
-//     up rows into shared memory with cp.async (all bytes in flight at once, no registers held),
-//     then each lane walks 64-value units (dot_unit), butterfly reduction, act = silu(g) * u,
+//     up rows into shared memory with cp.async (all bytes in flight at once, no registers held,
+//     in 4 groups so computing overlaps the copies), then each lane walks 64-value units
+//     (dot_unit), butterfly reduction, act = silu(g) * u,
 //     rounded to the Q8_1 grid per 32 values in q8 mode, with the sums per 32 (Q4_K's min term).
-//   down_kernel: grid (hidden/8, tokens), 8 warps x 1 row. Stages the k experts' 8 down rows and
-//     the k act vectors, then lanes walk (expert j, unit) items of all k experts, so short rows
+//   down_kernel: grid (hidden/8, tokens), 8 warps x 1 row. Stages the k experts' 8 down rows
+//     (before waiting for gate_up: programmatic dependent launch, pdl.cuh) and the k act vectors, then lanes walk (expert j, unit) items of all k experts, so short rows
 //     (ffn 768 = 12 units) keep every lane busy; out = h + sum_j w_j * (W_down_j act_j), summed
 //     in a fixed order.
 #include <algorithm>
 
 #include "engine/cuda/check.hpp"
 #include "engine/cuda/kernels.hpp"
+#include "engine/cuda/pdl.cuh"
 #include "engine/cuda/quant_dev.cuh"
 #include "engine/cuda/stage.cuh"
 #include "engine/cuda/warp.cuh"
@@ -35,12 +37,21 @@ __global__ void __launch_bounds__(kGuThreads) gate_up_kernel(DecodeArgs a, int p
   std::uint8_t* wbuf = reinterpret_cast<std::uint8_t*>(xsum + H / 32);
   const size_t gslot = slot_bytes(a.gate.row_bytes), uslot = slot_bytes(a.up.row_bytes);
   std::uint8_t* ubuf = wbuf + kGuRows * gslot;
+  pdl_wait();  // experts and xn come from the router just before
+  pdl_launch_dependents();
   const int pair = pair_base + blockIdx.y;
   const int t = pair / a.top_k, e = a.experts[pair];
   const int r0 = blockIdx.x * kGuRows;
-  for (int i = warp; i < 2 * kGuRows; i += kGuThreads / 32) {
-    if (i < kGuRows) stage_row(wbuf + i * gslot, row_ptr(a.gate, e, r0 + i), a.gate.row_bytes, lane, 32);
-    else stage_row(ubuf + (i - kGuRows) * uslot, row_ptr(a.up, e, r0 + i - kGuRows), a.up.row_bytes, lane, 32);
+  // Four cp.async groups of 8 rows (gate and up): the warps compute on group s while the
+  // later groups are still arriving. Warp w owns rows w, 8 + w, 16 + w, 24 + w.
+#pragma unroll
+  for (int s = 0; s < 4; ++s) {
+    for (int i = warp; i < 16; i += kGuThreads / 32) {
+      const int r = 8 * s + (i & 7);
+      if (i < 8) stage_row(wbuf + r * gslot, row_ptr(a.gate, e, r0 + r), a.gate.row_bytes, lane, 32);
+      else stage_row(ubuf + r * uslot, row_ptr(a.up, e, r0 + r), a.up.row_bytes, lane, 32);
+    }
+    cp_async_commit();
   }
   for (int g = warp; g < H / 32; g += kGuThreads / 32) {  // xn is on the q8 grid already in q8 mode
     const float v = a.xn[(size_t)t * H + 32 * g + lane];
@@ -48,21 +59,25 @@ __global__ void __launch_bounds__(kGuThreads) gate_up_kernel(DecodeArgs a, int p
     const float s = warp_sum(v);
     if (lane == 0) xsum[g] = s;
   }
-  cp_async_wait_all();
-  __syncthreads();
-  const int units = H / 64, rw = 4 * warp;
-  float g[4] = {0.f, 0.f, 0.f, 0.f}, u[4] = {0.f, 0.f, 0.f, 0.f};
-  for (int un = lane; un < units; un += 32) {
+  const int units = H / 64;
 #pragma unroll
-    for (int rr = 0; rr < 4; ++rr) {
-      g[rr] += dot_unit(a.gate.type, in_slot(wbuf + (rw + rr) * gslot, row_ptr(a.gate, e, r0 + rw + rr)), un, xs, xsum);
-      u[rr] += dot_unit(a.up.type, in_slot(ubuf + (rw + rr) * uslot, row_ptr(a.up, e, r0 + rw + rr)), un, xs, xsum);
+  for (int s = 0; s < 4; ++s) {
+    if (s == 0) cp_async_wait<3>();
+    else if (s == 1) cp_async_wait<2>();
+    else if (s == 2) cp_async_wait<1>();
+    else cp_async_wait<0>();
+    __syncthreads();
+    const int r = 8 * s + warp;
+    const std::uint8_t* gr = in_slot(wbuf + r * gslot, row_ptr(a.gate, e, r0 + r));
+    const std::uint8_t* ur = in_slot(ubuf + r * uslot, row_ptr(a.up, e, r0 + r));
+    float g = 0.f, u = 0.f;
+    for (int un = lane; un < units; un += 32) {
+      g += dot_unit(a.gate.type, gr, un, xs, xsum);
+      u += dot_unit(a.up.type, ur, un, xs, xsum);
     }
-  }
-#pragma unroll
-  for (int rr = 0; rr < 4; ++rr) {
-    const float gs = warp_sum(g[rr]), us = warp_sum(u[rr]);
-    if (lane == 0) act32[rw + rr] = silu(gs) * us;
+    g = warp_sum(g);
+    u = warp_sum(u);
+    if (lane == 0) act32[r] = silu(g) * u;
   }
   __syncthreads();
   if (warp == 0) {
@@ -84,24 +99,30 @@ __global__ void __launch_bounds__(kDnThreads) down_kernel(DecodeArgs a, int toke
   std::uint8_t* wbuf = reinterpret_cast<std::uint8_t*>(asum + k * GP);
   const size_t slot = slot_bytes(a.down.row_bytes);
   const int r0 = blockIdx.x * kDnRows;
+  // The router's experts are final when this kernel starts (see pdl.cuh), so the k experts'
+  // down rows are staged before waiting for gate_up's act: the copies overlap gate_up.
   for (int i = warp; i < k * kDnRows; i += kDnThreads / 32) {
     const int j = i / kDnRows, r = i - j * kDnRows;
     const int e = a.experts[(size_t)t * k + j];
     stage_row(wbuf + i * slot, row_ptr(a.down, e, r0 + r), a.down.row_bytes, lane, 32);
   }
+  cp_async_commit();
+  pdl_wait();
+  pdl_launch_dependents();
   for (int i = tid; i < k * (F / 4); i += kDnThreads) {
     const int j = i / (F / 4), c = i - j * (F / 4);
     cp_async16(acts + j * FP + xp(4 * c), a.act + ((size_t)t * k + j) * F + 4 * c);
   }
+  cp_async_commit();
   for (int i = tid; i < k * G; i += kDnThreads) {
     const int j = i / G, c = i - j * G;
     asum[j * GP + c] = a.act_sum[((size_t)t * k + j) * G + c];
   }
-  cp_async_wait_all();
-  __syncthreads();
   const int units = F / 64;
   const int r = r0 + warp;
   float acc = 0.f;
+  cp_async_wait<0>();
+  __syncthreads();
   for (int it = lane; it < k * units; it += 32) {
     const int j = it / units, un = it - j * units;
     const float w = a.weights[(size_t)t * k + j];
@@ -139,15 +160,18 @@ std::size_t decode_smem_needed(const DecodeArgs& a) { return std::max(gate_up_sm
 void launch_decode(const DecodeArgs& a, cudaStream_t stream) {
   constexpr int kMaxY = 65535;
   const int pairs = a.tokens * a.top_k;
+  // Programmatic dependent launch for decode-sized grids (one wave): with many waves the
+  // early-started blocks of the next kernel would hold SM slots the current one needs.
+  const bool pdl = a.pdl && a.tokens <= 8;
   for (int base = 0; base < pairs; base += kMaxY) {
     const dim3 grid(a.ffn / kGuRows, min(kMaxY, pairs - base));
-    gate_up_kernel<<<grid, kGuThreads, gate_up_smem(a), stream>>>(a, base);
-    PV_CUDA_CHECK_LAUNCH("gate_up_kernel<<<...>>>");
+    launch_maybe_pdl(pdl, gate_up_kernel, grid, dim3(kGuThreads), gate_up_smem(a), stream,
+                     "cudaLaunchKernelEx(gate_up_kernel)", a, base);
   }
   for (int base = 0; base < a.tokens; base += kMaxY) {
     const dim3 grid(a.hidden / kDnRows, min(kMaxY, a.tokens - base));
-    down_kernel<<<grid, kDnThreads, down_smem(a), stream>>>(a, base);
-    PV_CUDA_CHECK_LAUNCH("down_kernel<<<...>>>");
+    launch_maybe_pdl(pdl, down_kernel, grid, dim3(kDnThreads), down_smem(a), stream,
+                     "cudaLaunchKernelEx(down_kernel)", a, base);
   }
 }
 

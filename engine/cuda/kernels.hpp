@@ -44,6 +44,7 @@ struct RouterArgs {
   float* logits = nullptr;      // [T, E] workspace
   int* tickets = nullptr;       // [router_token_groups(T)] workspace, zero before the first launch
   int sm_count = 132;
+  bool pdl = false;             // programmatic dependent launch (pdl.cuh)
 };
 int router_token_groups(int tokens);
 void launch_router(const RouterArgs& a, cudaStream_t stream);
@@ -59,6 +60,7 @@ struct DecodeArgs {
   float* act = nullptr;             // [T*k, ffn] workspace
   float* act_sum = nullptr;         // [T*k, ffn/32] workspace: sums of act per 32 values
   float* out = nullptr;             // [T, hidden]
+  bool pdl = true;                  // programmatic dependent launch (pdl.cuh) when T <= 8
 };
 // Dynamic shared memory the decode kernels need for these shapes (the engine checks it
 // against the device's limit at load()).

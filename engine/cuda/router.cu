@@ -14,6 +14,7 @@
 
 #include "engine/cuda/check.hpp"
 #include "engine/cuda/kernels.hpp"
+#include "engine/cuda/pdl.cuh"
 #include "engine/cuda/warp.cuh"
 
 namespace pv::engine::cuda {
@@ -49,6 +50,17 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int t0 = blockIdx.y * RT;
   const int nt = min(RT, a.tokens - t0);
+  const int epb = (E + gridDim.x - 1) / gridDim.x;
+  const int e0 = blockIdx.x * epb, e1 = min(E, e0 + epb);
+  // Before the previous kernel's h is ready: pull this block's router rows and the norm
+  // weights into L2 (one 128-byte line per lane and step).
+  for (int e = e0 + warp; e < e1; e += kThreads / 32)
+    for (int off = 128 * lane; off < H * 4; off += 128 * 32)
+      prefetch_l2(reinterpret_cast<const char*>(a.router + (size_t)e * H) + off);
+  for (int off = 128 * tid; off < H * 4; off += 128 * kThreads)
+    prefetch_l2(reinterpret_cast<const char*>(a.norm) + off);
+  pdl_wait();
+  pdl_launch_dependents();
 
   // Loads through the read-only path, unrolled so each thread has several in flight: at
   // T = 1 this kernel is a chain of memory round trips.
@@ -106,8 +118,6 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   }
 
   // Logits of this block's experts: warp per expert, float4 over hidden, RT tokens at once.
-  const int epb = (E + gridDim.x - 1) / gridDim.x;
-  const int e0 = blockIdx.x * epb, e1 = min(E, e0 + epb);
   const float4* r4 = reinterpret_cast<const float4*>(a.router);
   for (int e = e0 + warp; e < e1; e += kThreads / 32) {
     float acc[RT];
@@ -185,8 +195,8 @@ template <int RT>
 void launch_rt(const RouterArgs& a, int chunks, cudaStream_t stream) {
   const dim3 grid(chunks, (a.tokens + RT - 1) / RT);
   const size_t smem = router_smem(RT, a.hidden, a.n_experts);
-  if (a.racy) router_kernel<RT, true><<<grid, kThreads, smem, stream>>>(a);
-  else router_kernel<RT, false><<<grid, kThreads, smem, stream>>>(a);
+  launch_maybe_pdl(a.pdl, a.racy ? router_kernel<RT, true> : router_kernel<RT, false>, grid, dim3(kThreads),
+                   smem, stream, "cudaLaunchKernelEx(router_kernel)", a);
 }
 
 }  // namespace
@@ -211,7 +221,6 @@ void launch_router(const RouterArgs& a, cudaStream_t stream) {
   const int chunks = std::max(1, std::min(max_chunks, (2 * a.sm_count + groups - 1) / groups));
   if (rt == 1) launch_rt<1>(a, chunks, stream);
   else launch_rt<kMaxRT>(a, chunks, stream);
-  PV_CUDA_CHECK_LAUNCH("router_kernel<<<...>>>");
 }
 
 }  // namespace pv::engine::cuda
