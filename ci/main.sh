@@ -25,4 +25,11 @@ evidence=("$work/evidence-local.json")
 for f in reports/evidence/*.json; do [ -e "$f" ] && evidence+=("$f"); done
 $PV report --evidence "${evidence[@]}" --out reports/latest
 $PV status --evidence "${evidence[@]}"
-exit "$run_status"
+
+# A falsifier that FAILs is a finding about the engine, reported above and in
+# reports/latest/; the job itself fails only when pv could not do its work (exit 2).
+case "$run_status" in
+  0) echo "main job: every falsifier that ran passed; report in reports/latest/" ;;
+  1) echo "main job: some falsifiers did not pass (listed above); report in reports/latest/" ;;
+  *) echo "main job: pv run could not run (exit $run_status)" >&2; exit "$run_status" ;;
+esac
