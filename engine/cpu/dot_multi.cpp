@@ -115,13 +115,18 @@ PV_AVX2 void q6k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* c
     const int nt = count - t0 < kTile ? count - t0 : kTile;
     float acc[kTile] = {};
     for (int i = 0; i < nb; ++i) {
-      quant::BlockQ6K b;
-      std::memcpy(&b, row + std::size_t(i) * sizeof b, sizeof b);
+      // fields read in place (ql[128], qh[64], scales[16], d): no copy of the block
+      const std::uint8_t* blk = row + std::size_t(i) * sizeof(quant::BlockQ6K);
+      const std::uint8_t* ql = blk;
+      const std::uint8_t* qhp = blk + 128;
+      const auto* scales = reinterpret_cast<const std::int8_t*>(blk + 192);
+      std::uint16_t dbits;
+      std::memcpy(&dbits, blk + 208, 2);
       __m256i q[8], qa[8], sc[8];
       for (int h = 0; h < 2; ++h) {
-        const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h));
-        const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h + 32));
-        const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * h));
+        const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 64 * h));
+        const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 64 * h + 32));
+        const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qhp + 32 * h));
         const __m256i lo[4] = {_mm256_and_si256(ql0, m4), _mm256_and_si256(ql1, m4),
                                _mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4),
                                _mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4)};
@@ -132,7 +137,7 @@ PV_AVX2 void q6k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* c
         }
       }
       for (int c = 0; c < 8; ++c)
-        sc[c] = _mm256_set_m128i(_mm_set1_epi16(b.scales[2 * c + 1]), _mm_set1_epi16(b.scales[2 * c]));
+        sc[c] = _mm256_set_m128i(_mm_set1_epi16(scales[2 * c + 1]), _mm_set1_epi16(scales[2 * c]));
       for (int t = 0; t < nt; ++t) {
         const quant::BlockQ8K& x = xs[t0 + t][i];
         __m256i sum = _mm256_setzero_si256();
@@ -141,7 +146,7 @@ PV_AVX2 void q6k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* c
           const __m256i p = _mm256_maddubs_epi16(qa[c], _mm256_sign_epi8(xv, q[c]));
           sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, sc[c]));
         }
-        acc[t] = q6k_finish(acc[t], x.d, b.d, hsum_i32(sum));
+        acc[t] = q6k_finish(acc[t], x.d, dbits, hsum_i32(sum));
       }
     }
     for (int t = 0; t < nt; ++t) out[t0 + t] = acc[t];
