@@ -167,6 +167,7 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
     for (int e = tid; e < E; e += kThreads) {
       const float p = pz[e];
       int rank = 0;
+#pragma unroll 8
       for (int o = 0; o < E; ++o) {
         const float q = pz[o];
         rank += (q > p) || (q == p && o < e);
