@@ -103,7 +103,7 @@ ForwardResult CpuEngine::forward(int first, int count, const float* h, int T, co
 
   const int threads = opt.threads == 0 ? default_threads() : opt.threads;
   if (!m.pool || m.pool->size() != threads) m.pool = std::make_unique<ThreadPool>(threads);
-  size_scratch(c, opt.mode, T, m.scratch);
+  size_scratch(c, opt.mode, T, threads, m.scratch);
   Scratch& s = m.scratch;
 
   ForwardResult res;

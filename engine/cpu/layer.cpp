@@ -18,6 +18,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/cpu/dequant_row.hpp"
+#include "engine/cpu/dot_multi.hpp"
 #include "engine/cpu/routing.hpp"
 #include "engine/moe/fault.hpp"
 #include "engine/quant/quantize.hpp"
@@ -33,14 +35,28 @@ int chunk_rows(const MoeConfig& c) { return std::min(c.hidden, c.expert_ffn); }
 
 float silu(float g) { return g / (1.0f + std::exp(-g)); }
 
-// Dot of one weight row with a token's activations in the run's mode.
+// Dots of one weight row with the activations of the tokens routed to it, in the run's mode.
+//  exact: quant::dot_f32 per token; when at least kExpandMin tokens share the row it is
+//         expanded once to f32 in the worker's buffer and dotted with dot_expanded, which is
+//         bit-identical to quant::dot_f32 (dequant_row.hpp): the unpacking is paid once per
+//         batch and a token's bits do not depend on how many others share its expert.
+//  q8:    dot_q8k_multi (dot_multi.hpp): one row against the Q8_K activations of all its
+//         tokens, bit-identical to quant::dot_q8k per token.
+constexpr int kExpandMin = 3;  // expanding costs about 0.6 fused dots; pays from 3 tokens
 struct RowDot {
   ActivationMode mode;
   quant::Isa isa;
-  float operator()(const ExpertTensor& t, const std::uint8_t* row, const float* xf,
+  float* wbuf;  // this worker's row buffer (exact mode)
+  const float* prepare(const ExpertTensor& t, const std::uint8_t* row, std::ptrdiff_t tokens) const {
+    if (mode == ActivationMode::q8 || t.type == quant::Type::F32 || tokens < kExpandMin) return nullptr;
+    dequantise_row(t.type, row, wbuf, t.cols, isa);
+    return wbuf;
+  }
+  float operator()(const ExpertTensor& t, const std::uint8_t* row, const float* wrow, const float* xf,
                    const quant::BlockQ8K* xq) const {
-    return mode == ActivationMode::q8 ? quant::dot_q8k(t.type, row, xq, t.cols, isa)
-                                      : quant::dot_f32(t.type, row, xf, t.cols, isa);
+    (void)xq;
+    if (wrow != nullptr) return dot_expanded(t.type, wrow, xf, t.cols, isa);
+    return quant::dot_f32(t.type, row, xf, t.cols, isa);
   }
 };
 
@@ -63,7 +79,7 @@ struct SlotRange {
 
 }  // namespace
 
-void size_scratch(const MoeConfig& c, ActivationMode mode, int T, Scratch& s) {
+void size_scratch(const MoeConfig& c, ActivationMode mode, int T, int threads, Scratch& s) {
   const size_t t = size_t(T), d = size_t(c.hidden), E = size_t(c.n_experts), k = size_t(c.top_k),
                F = size_t(c.expert_ffn), C = size_t(chunk_rows(c));
   s.x.resize(t * d);
@@ -79,6 +95,14 @@ void size_scratch(const MoeConfig& c, ActivationMode mode, int T, Scratch& s) {
   const bool q8 = mode == ActivationMode::q8;
   s.xq.resize(q8 ? t * d / quant::QK_K : 0);
   s.actq.resize(q8 ? t * k * F / quant::QK_K : 0);
+  // Per worker: one expanded row (exact mode) and the gate results of one row for its tokens.
+  s.wrow.resize(q8 ? 0 : size_t(threads) * std::max(d, F));
+  s.gtmp.resize(size_t(threads));
+  s.utmp.resize(size_t(threads));
+  s.qptr.resize(size_t(threads));
+  for (auto& g : s.gtmp) g.resize(t * k);
+  for (auto& g : s.utmp) g.resize(t * k);
+  for (auto& g : s.qptr) g.resize(q8 ? t * k : 0);
   s.items.reserve(E * ((std::max(F, C) + kRowsPerItem - 1) / kRowsPerItem));
 }
 
@@ -88,7 +112,10 @@ int run_layer(const LayerRun& run, const float* h, int T, float* out, Scratch& s
   const int d = c.hidden, E = c.n_experts, k = c.top_k, F = c.expert_ffn, C = chunk_rows(c);
   const bool q8 = run.mode == ActivationMode::q8;
   const size_t xblocks = size_t(d) / quant::QK_K, ablocks = size_t(F) / quant::QK_K;
-  const RowDot dot{run.mode, run.isa};
+  const size_t wstride = size_t(std::max(d, F));
+  auto dot_for = [&](int worker) {
+    return RowDot{run.mode, run.isa, q8 ? nullptr : s.wrow.data() + size_t(worker) * wstride};
+  };
 
   pool.parallel_for(size_t(T), [&](size_t t, int) {  // 1
     rms_norm(h + t * d, L.ffn_norm, d, c.rms_eps, &s.x[t * d]);
@@ -122,21 +149,31 @@ int run_layer(const LayerRun& run, const float* h, int T, float* out, Scratch& s
   };
 
   make_items(s, E, off_by_one, 0, F, s.items);  // 5
-  pool.parallel_for(s.items.size(), [&](size_t i, int) {
+  pool.parallel_for(s.items.size(), [&](size_t i, int worker) {
     const WorkItem w = s.items[i];
     const SlotRange sr = slots_of(w.expert);
+    const RowDot dot = dot_for(worker);
+    float* gtmp = s.gtmp[size_t(worker)].data();
+    float* utmp = s.utmp[size_t(worker)].data();
     const std::uint8_t* g0 = L.gate.expert(w.expert);
     const std::uint8_t* u0 = L.up.expert(w.expert);
+    const int nt = int(sr.end - sr.begin);
+    const quant::BlockQ8K** xq = s.qptr[size_t(worker)].data();
+    if (q8)
+      for (int n = 0; n < nt; ++n) xq[n] = &s.xq[size_t(sr.begin[n]) / size_t(k) * xblocks];
     for (int r = w.row0; r < std::min(F, w.row0 + kRowsPerItem); ++r) {
       const std::uint8_t* grow = g0 + L.gate.row_bytes() * size_t(r);
       const std::uint8_t* urow = u0 + L.up.row_bytes() * size_t(r);
-      for (const std::int32_t* p = sr.begin; p != sr.end; ++p) {
-        const size_t t = size_t(*p) / size_t(k);
-        const quant::BlockQ8K* xq = q8 ? &s.xq[t * xblocks] : nullptr;
-        const float g = dot(L.gate, grow, &s.x[t * d], xq);
-        const float u = dot(L.up, urow, &s.x[t * d], xq);
-        s.act[size_t(*p) * F + r] = silu(g) * u;
+      if (q8) {
+        dot_q8k_multi(L.gate.type, grow, d, xq, nt, gtmp, run.isa);
+        dot_q8k_multi(L.up.type, urow, d, xq, nt, utmp, run.isa);
+      } else {  // gate for every token first (the expanded gate row is reused), then up
+        const float* gw = dot.prepare(L.gate, grow, nt);
+        for (int n = 0; n < nt; ++n) gtmp[n] = dot(L.gate, grow, gw, &s.x[size_t(sr.begin[n]) / size_t(k) * d], nullptr);
+        const float* uw = dot.prepare(L.up, urow, nt);
+        for (int n = 0; n < nt; ++n) utmp[n] = dot(L.up, urow, uw, &s.x[size_t(sr.begin[n]) / size_t(k) * d], nullptr);
       }
+      for (int n = 0; n < nt; ++n) s.act[size_t(sr.begin[n]) * F + r] = silu(gtmp[n]) * utmp[n];
     }
   });
   if (q8)  // 6
@@ -148,17 +185,25 @@ int run_layer(const LayerRun& run, const float* h, int T, float* out, Scratch& s
   for (int c0 = 0; c0 < d; c0 += C) {  // 7
     const int c1 = std::min(d, c0 + C);
     make_items(s, E, off_by_one, c0, c1, s.items);
-    pool.parallel_for(s.items.size(), [&](size_t i, int) {
+    pool.parallel_for(s.items.size(), [&](size_t i, int worker) {
       const WorkItem w = s.items[i];
       const SlotRange sr = slots_of(w.expert);
+      const RowDot dot = dot_for(worker);
       const std::uint8_t* d0 = L.down.expert(w.expert);
+      const int nt = int(sr.end - sr.begin);
+      float* ytmp = s.gtmp[size_t(worker)].data();
+      const quant::BlockQ8K** aq = s.qptr[size_t(worker)].data();
+      if (q8)
+        for (int n = 0; n < nt; ++n) aq[n] = &s.actq[size_t(sr.begin[n]) * ablocks];
       for (int r = w.row0; r < std::min(c1, w.row0 + kRowsPerItem); ++r) {
         const std::uint8_t* drow = d0 + L.down.row_bytes() * size_t(r);
-        for (const std::int32_t* p = sr.begin; p != sr.end; ++p) {
-          const size_t slot = size_t(*p);
-          const quant::BlockQ8K* aq = q8 ? &s.actq[slot * ablocks] : nullptr;
-          s.ydown[slot * size_t(C) + size_t(r - c0)] = dot(L.down, drow, &s.act[slot * F], aq);
+        if (q8) {
+          dot_q8k_multi(L.down.type, drow, F, aq, nt, ytmp, run.isa);
+        } else {
+          const float* dw = dot.prepare(L.down, drow, nt);
+          for (int n = 0; n < nt; ++n) ytmp[n] = dot(L.down, drow, dw, &s.act[size_t(sr.begin[n]) * F], nullptr);
         }
+        for (int n = 0; n < nt; ++n) s.ydown[size_t(sr.begin[n]) * size_t(C) + size_t(r - c0)] = ytmp[n];
       }
     });
     pool.parallel_for(size_t(T), [&](size_t t, int) {

@@ -20,7 +20,7 @@ struct LayerRun {
 // of this layer in `s`. Returns the number of distinct experts selected.
 int run_layer(const LayerRun& run, const float* h, int T, float* out, Scratch& s, ThreadPool& pool);
 
-// Sizes every buffer of `s` for T tokens (reusing capacity).
-void size_scratch(const MoeConfig& c, ActivationMode mode, int T, Scratch& s);
+// Sizes every buffer of `s` for T tokens and `threads` workers (reusing capacity).
+void size_scratch(const MoeConfig& c, ActivationMode mode, int T, int threads, Scratch& s);
 
 }  // namespace pv::engine::cpu

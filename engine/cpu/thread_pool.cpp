@@ -1,6 +1,20 @@
 #include "engine/cpu/thread_pool.hpp"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace pv::engine::cpu {
+namespace {
+constexpr int kSpin = 20000;  // _mm_pause is ~5-140 cycles depending on the CPU
+inline void relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+}  // namespace
 
 int default_threads() {
   const unsigned n = std::thread::hardware_concurrency();
@@ -38,18 +52,18 @@ void ThreadPool::run_items(int id) {
 void ThreadPool::worker_loop(int id) {
   std::uint64_t seen = 0;
   for (;;) {
-    {
+    for (int s = 0; s < kSpin && generation_.load(std::memory_order_acquire) == seen && !stop_; ++s) relax();
+    if (generation_.load(std::memory_order_acquire) == seen) {
       std::unique_lock<std::mutex> lock(mu_);
-      start_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
+      start_cv_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_acquire) != seen; });
     }
+    if (stop_) return;
+    seen = generation_.load(std::memory_order_acquire);
     run_items(id);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      --busy_;
+    if (busy_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mu_);  // the caller checks busy_ under mu_: no lost wake-up
+      done_cv_.notify_one();
     }
-    done_cv_.notify_one();
   }
 }
 
@@ -66,15 +80,16 @@ void ThreadPool::parallel_for(std::size_t n, const std::function<void(std::size_
     next_ = 0;
     failed_ = false;
     error_ = nullptr;
-    busy_ = static_cast<int>(workers_.size());
-    ++generation_;
+    busy_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);  // publishes the fields above
   }
   start_cv_.notify_all();
   run_items(0);
+  for (int s = 0; s < kSpin && busy_.load(std::memory_order_acquire) != 0; ++s) relax();
   std::exception_ptr err;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [&] { return busy_ == 0; });
+    done_cv_.wait(lock, [&] { return busy_.load(std::memory_order_acquire) == 0; });
     err = error_;
     fn_ = nullptr;
   }

@@ -1,6 +1,9 @@
 #pragma once
 // A fixed pool of std::threads running index ranges with dynamic scheduling. The caller takes
-// part as worker 0, so a pool of 1 runs everything inline. Results never depend on which worker
+// part as worker 0, so a pool of 1 runs everything inline. A layer runs several short
+// parallel_for phases (a decode layer takes milliseconds), so workers and the caller spin
+// briefly (kSpin pauses, ~0.1 ms) before sleeping on a condition variable: a futex wake-up
+// costs tens of microseconds per phase on a busy machine. Results never depend on which worker
 // ran an item: every item writes its own outputs (no shared accumulators, no atomics on data).
 #include <atomic>
 #include <condition_variable>
@@ -37,9 +40,9 @@ class ThreadPool {
   std::atomic<std::size_t> next_{0};
   std::atomic<bool> failed_{false};
   std::exception_ptr error_;
-  std::uint64_t generation_ = 0;
-  int busy_ = 0;
-  bool stop_ = false;
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<int> busy_{0};
+  std::atomic<bool> stop_{false};
 };
 
 int default_threads();  // hardware_concurrency, at least 1

@@ -7,7 +7,8 @@
 //            one fixed sequence of f32 operations per block (see dot_impl.hpp).
 // Two implementations, chosen at run time: a scalar reference and AVX2 (+FMA).
 //   dot_q8k: AVX2 == scalar bit for bit (the integer sums are exact in both, the f32 steps are
-//            the same operations in the same order).
+//            the same operations in the same order). Q8_K blocks must carry consistent bsums
+//            (as quantize_q8k writes them): both paths take Q4_K's min term from bsums.
 //   dot_f32: AVX2 sums in 32 lanes with FMA, the scalar path left to right, so they differ by
 //            rounding only: |avx2 - scalar| <= dot_f32_bound(n, sum_i |w_i x_i|) (derivation there).
 #include <cstdint>

@@ -48,9 +48,9 @@ PV_AVX2 inline void fma16_signed(const std::int8_t* q, float s, const float* x, 
   }
 }
 
-// The 256 Q6_K values (q - 32) of one block, in value order.
-PV_AVX2 void q6k_values(const BlockQ6K& b, std::int8_t* out) {
-  const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3), k32 = _mm256_set1_epi8(32);
+// The 256 Q6_K values of one block in value order: q - bias (bias 32: signed values, 0: raw).
+PV_AVX2 void q6k_values(const BlockQ6K& b, std::int8_t* out, char bias) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3), k32 = _mm256_set1_epi8(bias);
   for (int h = 0; h < 2; ++h) {
     const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h));
     const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h + 32));
@@ -93,7 +93,7 @@ PV_AVX2 float f32_q6k(const std::uint8_t* row, const float* x, std::int64_t nb) 
   alignas(32) std::int8_t q[QK_K];
   for (std::int64_t i = 0; i < nb; ++i) {
     std::memcpy(&b, row + i * sizeof(BlockQ6K), sizeof b);
-    q6k_values(b, q);
+    q6k_values(b, q, 32);
     const float d = f16_to_f32(b.d);
     for (int j = 0; j < 16; ++j)
       fma16_signed(q + 16 * j, d * static_cast<float>(b.scales[j]), x + i * QK_K + 16 * j, acc);
@@ -152,17 +152,19 @@ PV_AVX2 float q8k_q6k(const std::uint8_t* row, const BlockQ8K* x, std::int64_t n
   alignas(32) std::int8_t q[QK_K];
   for (std::int64_t i = 0; i < nb; ++i) {
     std::memcpy(&b, row + i * sizeof(BlockQ6K), sizeof b);
-    q6k_values(b, q);
+    q6k_values(b, q, 0);  // raw q in [0, 63]: a valid unsigned maddubs operand
     __m256i sum = _mm256_setzero_si256();
+    const __m256i ones = _mm256_set1_epi8(1);
     for (int k = 0; k < 8; ++k) {  // 32 values, two scales
-      // Widen to int16 so q - 32 stays signed: |q * qx| <= 32 * 128, pair sums exact in madd.
-      const __m256i qa = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 32 * k)));
-      const __m256i qb = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 32 * k + 16)));
-      const __m256i xa = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].qs + 32 * k)));
-      const __m256i xb = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].qs + 32 * k + 16)));
-      const __m256i pa = _mm256_mullo_epi32(_mm256_madd_epi16(qa, xa), _mm256_set1_epi32(b.scales[2 * k]));
-      const __m256i pb = _mm256_mullo_epi32(_mm256_madd_epi16(qb, xb), _mm256_set1_epi32(b.scales[2 * k + 1]));
-      sum = _mm256_add_epi32(sum, _mm256_add_epi32(pa, pb));
+      const __m256i qv = _mm256_load_si256(reinterpret_cast<const __m256i*>(q + 32 * k));
+      const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 32 * k));
+      // Pair sums of (q - 32) * x = q*x - 32*(x pair sum). The true value is within
+      // +-2*32*128 = 8192 and each term within int16, so int16 wrap-around cannot change it.
+      // (Computed from x itself, not from bsums, so any Q8_K block gives the scalar result.)
+      const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(qv, xv),
+                                         _mm256_slli_epi16(_mm256_maddubs_epi16(ones, xv), 5));
+      const __m256i sc = _mm256_set_m128i(_mm_set1_epi16(b.scales[2 * k + 1]), _mm_set1_epi16(b.scales[2 * k]));
+      sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, sc));
     }
     acc = q6k_block_finish(acc, x[i].d, b.d, hsum_i32(sum));
   }

@@ -7,12 +7,11 @@
 #include "engine/quant/dequant.hpp"
 #include "engine/quant/f16.hpp"
 #include "engine/quant/quantize.hpp"
+#include "engine/quant/rounding.hpp"
 
 namespace pv::engine::quant {
 namespace {
-int round_clamp(float v, int lim) {
-  return std::clamp(static_cast<int>(std::nearbyint(v)), -lim, lim);
-}
+int round_clamp(float v, int lim) { return quant::round_clamp(v, -lim, lim); }
 float max_abs(const float* x, int n) {
   float a = 0;
   for (int i = 0; i < n; ++i) a = std::max(a, std::fabs(x[i]));

@@ -5,6 +5,7 @@
 
 #include "engine/quant/f16.hpp"
 #include "engine/quant/quantize.hpp"
+#include "engine/quant/rounding.hpp"
 #include "engine/quant/scales.hpp"
 
 namespace pv::engine::quant {
@@ -18,9 +19,7 @@ void importance(const float* x, int n, float* w) {
   for (int i = 0; i < n; ++i) w[i] = av + std::fabs(x[i]);
 }
 
-int clampi(float v, int lo, int hi) {
-  return std::clamp(static_cast<int>(std::nearbyint(v)), lo, hi);
-}
+int clampi(float v, int lo, int hi) { return round_clamp(v, lo, hi); }
 
 // Fit x ~= a * q + b with q in [0, 15] and b <= 0 (Q4_K stores min = -b >= 0).
 // Tries 21 candidate step sizes around (hi - lo) / 15 and keeps the least-squares fit with the
@@ -41,13 +40,11 @@ void fit_affine(const float* x, const float* w, int n, float& a_best, float& b_b
   b_best = lo;
   for (int k = -1; k <= 20; ++k) {
     const float iscale = k < 0 ? 15 / (hi - lo) : (14 + 0.1f * static_cast<float>(k)) / (hi - lo);
-    double sw = 0, sq = 0, sx = 0, sqq = 0, sqx = 0;
-    int q[QK_K];
+    double sw = 0, sq = 0, sx = 0, sqq = 0, sqx = 0, sxx = 0;
     for (int i = 0; i < n; ++i) {
-      q[i] = clampi(iscale * (x[i] - lo), 0, 15);
-      const double wi = w[i], qi = q[i];
-      sw += wi; sq += wi * qi; sx += wi * x[i];
-      sqq += wi * qi * qi; sqx += wi * qi * x[i];
+      const double wi = w[i], qi = clampi(iscale * (x[i] - lo), 0, 15), xi = x[i];
+      sw += wi; sq += wi * qi; sx += wi * xi;
+      sqq += wi * qi * qi; sqx += wi * qi * xi; sxx += wi * xi * xi;
     }
     const double det = sw * sqq - sq * sq;
     double a, b;
@@ -62,11 +59,8 @@ void fit_affine(const float* x, const float* w, int n, float& a_best, float& b_b
       a = sqq > 0 ? sqx / sqq : 0;
     }
     if (a < 0) continue;
-    double err = 0;
-    for (int i = 0; i < n; ++i) {
-      const double e = a * q[i] + b - x[i];
-      err += w[i] * e * e;
-    }
+    // sum w (a q + b - x)^2 expanded into the sums above (no second pass over the values).
+    const double err = a * a * sqq + 2 * a * b * sq - 2 * a * sqx + b * b * sw - 2 * b * sx + sxx;
     if (best_err < 0 || err < best_err) {
       best_err = err;
       a_best = static_cast<float>(a);
@@ -85,20 +79,14 @@ float fit_symmetric(const float* x, const float* w, int n) {
   double best_err = -1;
   for (int k = -9; k <= 9; ++k) {
     const float iscale = -(32 + 0.1f * static_cast<float>(k)) / vmax;
-    double sqq = 0, sqx = 0;
-    int q[16];
+    double sqq = 0, sqx = 0, sxx = 0;
     for (int i = 0; i < n; ++i) {
-      q[i] = clampi(iscale * x[i], -32, 31);
-      const double wi = w[i], qi = q[i];
-      sqq += wi * qi * qi; sqx += wi * qi * x[i];
+      const double wi = w[i], qi = clampi(iscale * x[i], -32, 31), xi = x[i];
+      sqq += wi * qi * qi; sqx += wi * qi * xi; sxx += wi * xi * xi;
     }
     if (sqq <= 0) continue;
     const double a = sqx / sqq;
-    double err = 0;
-    for (int i = 0; i < n; ++i) {
-      const double e = a * q[i] - x[i];
-      err += w[i] * e * e;
-    }
+    const double err = sxx - sqx * a;  // sum w (a q - x)^2 at the least-squares a
     if (best_err < 0 || err < best_err) { best_err = err; a_best = static_cast<float>(a); }
   }
   return a_best;

@@ -3,9 +3,7 @@
 #include <fmt/core.h>
 
 #include <boost/program_options.hpp>
-#include <chrono>
-#include <cstring>
-#include <ctime>
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -14,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/bench/bandwidth.hpp"
 #include "engine/bench/moe_bench.hpp"
 #include "engine/gguf/qwen3moe.hpp"
 #include "engine/gguf/reader.hpp"
@@ -39,25 +38,6 @@ std::vector<int> parse_tokens(const std::string& s) {
   }
   if (out.empty()) throw std::invalid_argument("--tokens is empty");
   return out;
-}
-
-// Multi-threaded memcpy of a buffer far larger than any cache: bytes read + bytes written per
-// second (the convention of STREAM's copy and of the device-to-device figures in moe-facts.md).
-double copy_bandwidth_gbs(int threads, std::size_t bytes = std::size_t(1) << 29) {
-  if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<char> a(bytes, 1), b(bytes, 2);
-  double best = 0;
-  for (int rep = 0; rep < 5; ++rep) {
-    const auto t0 = std::chrono::steady_clock::now();
-    std::vector<std::thread> ts;
-    const std::size_t part = bytes / std::size_t(threads);
-    for (int t = 0; t < threads; ++t)
-      ts.emplace_back([&, t] { std::memcpy(b.data() + part * t, a.data() + part * t, part); });
-    for (auto& t : ts) t.join();
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    best = std::max(best, 2.0 * double(part * std::size_t(threads)) / s / 1e9);
-  }
-  return best;
 }
 
 int run_bench(const std::vector<std::string>& args) {
@@ -106,28 +86,40 @@ int run_bench(const std::vector<std::string>& args) {
     return pv::cli::kExitUsage;
   }
   auto run = [&](const MoeModel& model) {
-    double bw = 0;
-    std::string method;
     std::string device;
+    bench::MoeBenchReport rep;
 #ifdef PV_HAVE_CUDA
     if (engine->name() == "cuda") {
-      // The GPU's roofline: device-to-device cudaMemcpy of 2 GiB (far beyond the L2).
+      // The GPU's roofline: device-to-device cudaMemcpy of 2 GiB (far beyond the L2), measured
+      // in the same run, before the model is uploaded.
       const cuda::DeviceInfo d = cuda::device_info();
       device = fmt::format("device: {} ({} SMs, {:.1f} GiB, L2 {:.0f} MB), driver API {}, runtime {}\n", d.name,
                            d.sm_count, double(d.total_bytes) / (1u << 30), double(d.l2_bytes) / 1e6,
                            d.driver_version, d.runtime_version);
-      bw = cuda::copy_bandwidth(std::size_t(1) << 31, 20) / 1e9;
-      method = "cudaMemcpy device-to-device of 2 GiB, read + write bytes, median of 20";
+      const double gbs = cuda::copy_bandwidth(std::size_t(1) << 31, 20) / 1e9;
+      rep = bench::run_moe_bench(*engine, model, opt);
+      rep.memory_gb_per_second = gbs;
+      rep.memory_method = "cudaMemcpy device-to-device of 2 GiB, read + write bytes, median of 20";
     }
 #endif
-    if (method.empty()) {
-      bw = copy_bandwidth_gbs(opt.threads);
-      method = "memcpy of 512 MiB, read + write bytes";
+    if (rep.backend.empty()) {
+      // Expert weights are only read, so the engine is compared with the read bandwidth of all
+      // threads (a summing loop over 512 MiB); the copy figure is printed next to it.
+      bench::BandwidthOptions bo;
+      bo.threads = opt.threads > 0 ? opt.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+      const bench::Bandwidth bw = bench::measure_bandwidth(bo);
+      rep = bench::run_moe_bench(*engine, model, opt);
+      rep.memory_gb_per_second = bw.read_gbs;
+      rep.memory_method = fmt::format("read of {} MiB by {} threads; memcpy {:.2f} GB/s copied", bw.bytes >> 20,
+                                      bw.threads, bw.copy_gbs);
     }
-    bench::MoeBenchReport rep = bench::run_moe_bench(*engine, model, opt);
-    rep.memory_gb_per_second = bw;
-    rep.memory_method = method;
-    const std::string table = device + bench::format_report(rep);
+    std::string table = device + bench::format_report(rep);
+    // Other processes compete for the cores and the memory bus: say how busy the machine was.
+    std::ifstream la("/proc/loadavg");
+    std::string l1, l5, l15;
+    if (la >> l1 >> l5 >> l15)
+      table += fmt::format("{} hardware threads; load average at the end {} {} {}\n",
+                           std::thread::hardware_concurrency(), l1, l5, l15);
     fmt::print("{}", table);
     if (vm.count("out")) {
       std::ofstream out(vm["out"].as<std::string>());

@@ -15,7 +15,7 @@ TEST_CASE("make_engine gives the cpu engine and names unknown backends") {
   CHECK(known_backends() == std::vector<std::string>{"cpu", "cuda"});
 }
 
-TEST_CASE("make_engine(cuda) is a cuda engine or nothing, never the cpu engine") {
+TEST_CASE("make_engine(cuda) is a cuda engine or nothing and never the cpu engine") {
   std::string why;
   auto e = make_engine("cuda", &why);
   if (e) CHECK(e->name() == "cuda");

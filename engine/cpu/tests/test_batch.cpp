@@ -15,7 +15,7 @@ namespace {
 bool same_bits(const float* a, const float* b, std::size_t n) { return std::memcmp(a, b, n * sizeof(float)) == 0; }
 }  // namespace
 
-TEST_CASE("batch output equals per-token output bit for bit, both modes") {
+TEST_CASE("batch output equals per-token output bit for bit in both modes") {
   testing::TestModelSpec s;
   s.hidden = 256;
   s.n_experts = 16;

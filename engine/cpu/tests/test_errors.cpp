@@ -46,7 +46,7 @@ TEST_CASE("bad models are rejected with names and numbers") {
   CHECK_THAT(load_error(m), Contains("no layers"));
 }
 
-TEST_CASE("bad forward calls are rejected; NaN and Inf input name the token and column") {
+TEST_CASE("bad forward calls are rejected and NaN or Inf input names the token and column") {
   auto om = testing::make_test_model({});
   cpu::CpuEngine eng;
   CHECK_THROWS_WITH(eng.forward(0, 1, nullptr, 1, {}), Contains("before load"));

@@ -59,7 +59,7 @@ long long measure(const MoeModel& m, int T, const std::vector<float>& h, Activat
 }
 }  // namespace
 
-TEST_CASE("forward() memory is O(T hidden + T k ffn), never the expert weights in f32") {
+TEST_CASE("forward() memory is O(T hidden + T k ffn) and never the expert weights in f32") {
   testing::TestModelSpec s;
   s.hidden = 512;
   s.expert_ffn = 512;

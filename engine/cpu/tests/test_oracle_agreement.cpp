@@ -36,7 +36,8 @@ void check_against_oracle(const TestModelSpec& spec, const testing::OwnedModel* 
   ForwardOptions opt;
   opt.mode = mode;
   opt.capture_routing = true;
-  const ForwardResult r = eng.forward(0, spec.layers, h.data(), T, opt);
+  const int layers = int(o.routing.size());
+  const ForwardResult r = eng.forward(0, layers, h.data(), T, opt);
   const double err = testing::moe_rel_error(r.hidden, o.hidden, h);
   INFO("seed " << spec.seed << " types " << quant::name(spec.gate) << "/" << quant::name(spec.up) << "/"
                 << quant::name(spec.down) << " mode " << to_string(mode) << " isa " << quant::to_string(isa)
@@ -45,10 +46,8 @@ void check_against_oracle(const TestModelSpec& spec, const testing::OwnedModel* 
   CHECK(err < tol);
   CHECK(err > min_err);
   // Routing: same experts wherever the oracle's top-k margin is clear of f32 rounding.
-  REQUIRE(r.routing.size() == std::size_t(spec.layers));
-  // In q8 mode only the first layer: later layers route q8-perturbed inputs.
-  const int routed_layers = mode == ActivationMode::exact ? spec.layers : 1;
-  for (int l = 0; l < routed_layers; ++l)
+  REQUIRE(r.routing.size() == std::size_t(layers));
+  for (int l = 0; l < layers; ++l)
     for (int t = 0; t < T; ++t) {
       if (o.routing[l].margin[t] < 1e-5) continue;
       for (int j = 0; j < spec.top_k; ++j) {
@@ -84,6 +83,9 @@ TEST_CASE("CPU engine agrees with the f64 oracle") {
     const auto o = reference::oracle_forward(om->model, 0, s.layers, h.data(), T);
     check_against_oracle(s, om.get(), h, o, T, ActivationMode::exact, 1e-4, 0.0, quant::best_isa());
     check_against_oracle(s, om.get(), h, o, T, ActivationMode::exact, 1e-4, 0.0, quant::Isa::scalar);
-    check_against_oracle(s, om.get(), h, o, T, ActivationMode::q8, 5e-2, 1e-4, quant::best_isa());
+    // q8 on one layer: its perturbation of a layer's output may legitimately flip a near tie
+    // in the next layer's routing, which no activation tolerance could absorb.
+    const auto o1 = reference::oracle_forward(om->model, 0, 1, h.data(), T);
+    check_against_oracle(s, om.get(), h, o1, T, ActivationMode::q8, 5e-2, 1e-4, quant::best_isa());
   }
 }

@@ -4,7 +4,9 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 #include "engine/gguf/malformed.hpp"
 #include "engine/gguf/reader.hpp"
@@ -93,7 +95,7 @@ TEST_CASE("version 2 files are read like version 3") {
 }
 
 TEST_CASE("files on disk are memory-mapped; missing files give io_error") {
-  const std::string path = "pv_gguf_test_reader.gguf";
+  const std::string path = (std::filesystem::temp_directory_path() / ("pv_gguf_test_reader_" + std::to_string(getpid()) + ".gguf")).string();
   sample_writer(32).write(path, kFill);
   {
     const File f = File::open(path);

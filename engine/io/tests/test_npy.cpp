@@ -43,7 +43,7 @@ TEST_CASE("npy round trip keeps shape and every bit") {
   std::remove(p.c_str());
 }
 
-TEST_CASE("npy header is what numpy writes: 64-byte aligned data, v1.0 dict") {
+TEST_CASE("npy header is what numpy writes with 64-byte aligned data") {
   const std::string p = temp_path("hdr.npy");
   const float v[6] = {1, 2, 3, 4, 5, 6};
   write_npy(p, v, 2, 3);
@@ -55,7 +55,7 @@ TEST_CASE("npy header is what numpy writes: 64-byte aligned data, v1.0 dict") {
   std::remove(p.c_str());
 }
 
-TEST_CASE("npy rank-1 reads as one row; v2 headers and double-quoted keys parse") {
+TEST_CASE("npy rank-1 reads as one row and double-quoted keys parse") {
   const std::string p = temp_path("r1.npy");
   const float v[2] = {1.5f, -2.f};
   write_bytes(p, npy_bytes("{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (2,)}",

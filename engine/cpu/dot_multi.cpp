@@ -1,0 +1,168 @@
+#include "engine/cpu/dot_multi.hpp"
+
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "engine/moe/fault.hpp"
+#include "engine/quant/f16.hpp"
+#include "engine/quant/scales.hpp"
+
+#define PV_AVX2 __attribute__((target("avx2,fma")))
+
+namespace pv::engine::cpu {
+namespace {
+
+constexpr int kTile = 8;  // tokens whose accumulators live together
+
+PV_AVX2 inline std::int32_t hsum_i32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+  return _mm_cvtsi128_si32(s);
+}
+
+// The f32 steps of quant::detail::q4k_block_finish, in the same order (this library is built
+// with -ffp-contract=off, as engine/quant is).
+inline float q4k_finish(float acc, float xd, std::uint16_t d, std::uint16_t dmin, std::int32_t sumi, std::int32_t summ) {
+  const float dall = xd * quant::f16_to_f32(d);
+  const float dm = xd * quant::f16_to_f32(dmin);
+  acc = acc + dall * static_cast<float>(sumi);
+  acc = acc - dm * static_cast<float>(summ);
+  return acc;
+}
+
+// The 8 scales and 8 mins of a Q4_K block as 16 int16 lanes (scales in 0-7, mins in 8-15),
+// unpacked with 32-bit masks instead of byte by byte (same values as quant::unpack_q4k_scales,
+// which the planted fault q4k_scale_unpack goes through: that build takes the slow path).
+PV_AVX2 inline __m256i q4k_scales_mins(const std::uint8_t* s12) {
+  if (PV_FAULT(q4k_scale_unpack)) {
+    const quant::ScaleMin sm = quant::unpack_q4k_scales(s12);
+    alignas(16) std::uint8_t b[16];
+    std::memcpy(b, sm.sc, 8);
+    std::memcpy(b + 8, sm.m, 8);
+    return _mm256_cvtepu8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(b)));
+  }
+  std::uint32_t u[4];
+  std::memcpy(u, s12, 12);
+  constexpr std::uint32_t k6 = 0x3f3f3f3f, k4 = 0x0f0f0f0f, k2 = 0x03030303;
+  // j < 4: sc = s[j] & 63, m = s[j+4] & 63; j >= 4: sc = (s[j+4] & 15) | (s[j-4] >> 6) << 4,
+  // m = (s[j+4] >> 4) | (s[j] >> 6) << 4 (moe-facts.md), four lanes at a time.
+  const std::uint32_t sc_lo = u[0] & k6, m_lo = u[1] & k6;
+  const std::uint32_t sc_hi = (u[2] & k4) | (((u[0] >> 6) & k2) << 4);
+  const std::uint32_t m_hi = ((u[2] >> 4) & k4) | (((u[1] >> 6) & k2) << 4);
+  return _mm256_cvtepu8_epi16(_mm_set_epi32(static_cast<int>(m_hi), static_cast<int>(m_lo),
+                                            static_cast<int>(sc_hi), static_cast<int>(sc_lo)));
+}
+
+PV_AVX2 void q4k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* const* xs, int count, float* out) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  for (int t0 = 0; t0 < count; t0 += kTile) {
+    const int nt = count - t0 < kTile ? count - t0 : kTile;
+    float acc[kTile] = {};
+    for (int i = 0; i < nb; ++i) {
+      const std::uint8_t* blk = row + std::size_t(i) * sizeof(quant::BlockQ4K);  // d, dmin, scales[12], qs[128]
+      std::uint16_t d, dmin;
+      std::memcpy(&d, blk, 2);
+      std::memcpy(&dmin, blk + 2, 2);
+      const __m256i smv = q4k_scales_mins(blk + 4);
+      const __m128i sc8 = _mm256_castsi256_si128(smv), m8 = _mm256_extracti128_si256(smv, 1);
+      __m256i lo[4], hi[4], sc[8];
+      for (int c = 0; c < 4; ++c) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 16 + 32 * c));
+        lo[c] = _mm256_and_si256(v, m4);
+        hi[c] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+      }
+      // sc[j]: scale j in every int16 lane (broadcast of lane j of sc8)
+      const __m256i sc16 = _mm256_broadcastsi128_si256(sc8);
+      for (int j = 0; j < 8; ++j)
+        sc[j] = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16(static_cast<short>((2 * j) | ((2 * j + 1) << 8))));
+      for (int t = 0; t < nt; ++t) {
+        const quant::BlockQ8K& x = xs[t0 + t][i];
+        __m256i sum = _mm256_setzero_si256();
+        for (int c = 0; c < 4; ++c) {
+          const __m256i xl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 64 * c));
+          const __m256i xh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 64 * c + 32));
+          // maddubs: |pair| <= 2 * 15 * 128 = 3840, no int16 saturation
+          sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(lo[c], xl), sc[2 * c]));
+          sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(hi[c], xh), sc[2 * c + 1]));
+        }
+        // summ = sum_j m_j (bsums[2j] + bsums[2j+1]); pair sums <= 2 * 16 * 127 fit in int16
+        const __m128i b0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.bsums));
+        const __m128i b1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.bsums + 8));
+        const __m128i pm = _mm_madd_epi16(_mm_hadd_epi16(b0, b1), m8);
+        const __m128i pm2 = _mm_add_epi32(pm, _mm_shuffle_epi32(pm, 0x4E));
+        const std::int32_t summ = _mm_cvtsi128_si32(_mm_add_epi32(pm2, _mm_shuffle_epi32(pm2, 0xB1)));
+        acc[t] = q4k_finish(acc[t], x.d, d, dmin, hsum_i32(sum), summ);
+      }
+    }
+    for (int t = 0; t < nt; ++t) out[t0 + t] = acc[t];
+  }
+}
+
+// The f32 step of quant::detail::q6k_block_finish.
+inline float q6k_finish(float acc, float xd, std::uint16_t d, std::int32_t sumi) {
+  return acc + (xd * quant::f16_to_f32(d)) * static_cast<float>(sumi);
+}
+
+// Q6_K: the 256 values q - 32 in [-32, 31] are unpacked once per block (layout in
+// moe-facts.md); per token, sign(x, q) * |q| pair sums (|pair| <= 2 * 32 * 127, no int16
+// saturation; needs x in [-127, 127], which quantize_row_q8k guarantees) times the two 8-bit
+// scales of each 32 values. Integer sums are exact, so any order gives quant's sumi.
+PV_AVX2 void q6k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* const* xs, int count, float* out) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3), k32 = _mm256_set1_epi8(32);
+  for (int t0 = 0; t0 < count; t0 += kTile) {
+    const int nt = count - t0 < kTile ? count - t0 : kTile;
+    float acc[kTile] = {};
+    for (int i = 0; i < nb; ++i) {
+      // fields read in place (ql[128], qh[64], scales[16], d): no copy of the block
+      const std::uint8_t* blk = row + std::size_t(i) * sizeof(quant::BlockQ6K);
+      const std::uint8_t* ql = blk;
+      const std::uint8_t* qhp = blk + 128;
+      const auto* scales = reinterpret_cast<const std::int8_t*>(blk + 192);
+      std::uint16_t dbits;
+      std::memcpy(&dbits, blk + 208, 2);
+      __m256i q[8], qa[8], sc[8];
+      for (int h = 0; h < 2; ++h) {
+        const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 64 * h));
+        const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 64 * h + 32));
+        const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qhp + 32 * h));
+        const __m256i lo[4] = {_mm256_and_si256(ql0, m4), _mm256_and_si256(ql1, m4),
+                               _mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4),
+                               _mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4)};
+        for (int k = 0; k < 4; ++k) {
+          const __m256i hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), m2), 4);
+          q[4 * h + k] = _mm256_sub_epi8(_mm256_or_si256(lo[k], hi), k32);
+          qa[4 * h + k] = _mm256_sign_epi8(q[4 * h + k], q[4 * h + k]);  // |q|
+        }
+      }
+      for (int c = 0; c < 8; ++c)
+        sc[c] = _mm256_set_m128i(_mm_set1_epi16(scales[2 * c + 1]), _mm_set1_epi16(scales[2 * c]));
+      for (int t = 0; t < nt; ++t) {
+        const quant::BlockQ8K& x = xs[t0 + t][i];
+        __m256i sum = _mm256_setzero_si256();
+        for (int c = 0; c < 8; ++c) {
+          const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * c));
+          const __m256i p = _mm256_maddubs_epi16(qa[c], _mm256_sign_epi8(xv, q[c]));
+          sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, sc[c]));
+        }
+        acc[t] = q6k_finish(acc[t], x.d, dbits, hsum_i32(sum));
+      }
+    }
+    for (int t = 0; t < nt; ++t) out[t0 + t] = acc[t];
+  }
+}
+
+}  // namespace
+
+void dot_q8k_multi(quant::Type t, const std::uint8_t* row, int n, const quant::BlockQ8K* const* xs, int count,
+                   float* out, quant::Isa isa) {
+  // AVX2 Q4_K / Q6_K: own kernels (also faster for one token: vectorised scale unpacking).
+  if (isa == quant::Isa::avx2 && t == quant::Type::Q4_K && count >= 1)
+    return q4k_multi(row, n / quant::QK_K, xs, count, out);
+  if (isa == quant::Isa::avx2 && t == quant::Type::Q6_K && count >= 1)
+    return q6k_multi(row, n / quant::QK_K, xs, count, out);
+  for (int i = 0; i < count; ++i) out[i] = quant::dot_q8k(t, row, xs[i], n, isa);
+}
+
+}  // namespace pv::engine::cpu
