@@ -28,6 +28,14 @@ for exe in "$DEST/pv" "$DEST/test_cuda_engine"; do
     esac
   done
 done
+# The same tests built with fault injection, for the run that shows racecheck catching the
+# planted Fault::cuda_reduction_race (step `faultrace` of gpu-run.sh). PV_BUNDLE_FAULT=0 skips it.
+if [ "${PV_BUNDLE_FAULT:-1}" = 1 ]; then
+  cmake -S . -B "$BUILD_DIR-fault" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPV_STATIC=ON -DPV_FAULT_INJECTION=ON >/dev/null
+  cmake --build "$BUILD_DIR-fault" -j "$(nproc)" --target test_cuda_engine
+  cp "$BUILD_DIR-fault/engine/cuda/tests/test_cuda_engine" "$DEST/test_cuda_engine_fault"
+  strip "$DEST/test_cuda_engine_fault"
+fi
 cp ci/gpu-run.sh engine/cuda/bench/torch_baseline.py "$DEST/"
 git rev-parse HEAD > "$DEST/COMMIT"
 du -sh "$DEST"

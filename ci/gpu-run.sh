@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine (device tool), from the bundle made by ci/gpu-bundle.sh:
 #   run(command="bash .device/gpu-run.sh [steps]", carry=[".device"])
-# steps (default: all): info tests memcheck racecheck bench torch. Outputs go to $OUT (or
+# steps (default: all): info tests memcheck racecheck faultrace bench torch (faultrace: racecheck
+# must report the planted Fault::cuda_reduction_race, i.e. exit 3, in the fault-injection build). Outputs go to $OUT (or
 # /tmp/pv-gpu-out): nvidia-smi.txt, tests.log, memcheck.log, racecheck.log, bench.txt,
 # torch.txt, torch.json. Each step has its own time limit so one hang cannot eat the lease;
 # a summary with each step's exit code is printed last.
@@ -10,7 +11,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 export LD_LIBRARY_PATH="$HERE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 OUT=${OUT:-/tmp/pv-gpu-out}
 mkdir -p "$OUT"
-STEPS=${*:-info tests memcheck racecheck bench torch}
+STEPS=${*:-info tests memcheck racecheck faultrace bench torch}
 SAN=${SANITIZER:-$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)}
 TOKENS=${PV_BENCH_TOKENS:-1,2,4,8,32,128,512}
 LAYERS=${PV_BENCH_LAYERS:-48}
@@ -27,11 +28,12 @@ step() {  # step NAME LIMIT_S LOG CMD...
 for s in $STEPS; do
   case $s in
     info) step info 60 nvidia-smi.txt bash -c "nvidia-smi; nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv; $SAN --version | tail -1; cat $HERE/COMMIT" ;;
-    tests) step tests 240 tests.log "$HERE/test_cuda_engine" --durations yes ;;
-    memcheck) step memcheck 300 memcheck.log "$SAN" --tool memcheck --error-exitcode 3 --leak-check no "$HERE/test_cuda_engine" ${PV_SAN_FILTER:-} ;;
-    racecheck) step racecheck 300 racecheck.log "$SAN" --tool racecheck --racecheck-report all --error-exitcode 3 "$HERE/test_cuda_engine" ${PV_SAN_FILTER:-} ;;
-    bench) step bench 420 bench.txt "$HERE/pv" bench --backend cuda --synth-layers "$LAYERS" --tokens "$TOKENS" --mode both --min-seconds "${PV_BENCH_SECONDS:-0.3}" ;;
-    torch) step torch 300 torch.txt env PYTHONUNBUFFERED=1 python3 "$HERE/torch_baseline.py" --tokens "$TOKENS" --json "$OUT/torch.json" ;;
+    tests) step tests 150 tests.log "$HERE/test_cuda_engine" --durations yes ;;
+    memcheck) step memcheck 240 memcheck.log "$SAN" --tool memcheck --error-exitcode 3 --leak-check no "$HERE/test_cuda_engine" ${PV_SAN_FILTER:-} ;;
+    racecheck) step racecheck 240 racecheck.log "$SAN" --tool racecheck --racecheck-report all --error-exitcode 3 "$HERE/test_cuda_engine" ${PV_SAN_FILTER:-} ;;
+    bench) step bench 300 bench.txt "$HERE/pv" bench --backend cuda --synth-layers "$LAYERS" --tokens "$TOKENS" --mode both --min-seconds "${PV_BENCH_SECONDS:-0.3}" ;;
+    faultrace) step faultrace 120 faultrace.log env PV_FAULT=cuda_reduction_race "$SAN" --tool racecheck --error-exitcode 3 "$HERE/test_cuda_engine_fault" "cuda: the planted reduction race (fault-injection builds only)" ;;
+    torch) step torch 200 torch.txt env PYTHONUNBUFFERED=1 python3 "$HERE/torch_baseline.py" --tokens "$TOKENS" --json "$OUT/torch.json" ;;
     *) echo "gpu-run.sh: unknown step '$s'" >&2; exit 2 ;;
   esac
 done

@@ -161,6 +161,10 @@ void CudaMoeEngine::ensure_workspace(int tokens, int layers) {
   ws_.xh = DeviceBuffer(T * H * 2, "workspace x_norm fp16");
   ws_.act = DeviceBuffer(T * K * F * 4, "workspace act");
   ws_.act_sum = DeviceBuffer(T * K * (F / 32) * 4, "workspace act sums");
+  ws_.act_q = DeviceBuffer(T * K * F, "workspace act int8");
+  ws_.act_d = DeviceBuffer(T * K * (F / 32) * 4, "workspace act scales");
+  ws_.act_sd = DeviceBuffer(T * K * (F / 32) * 4, "workspace act scaled sums");
+  ws_.act_s16 = DeviceBuffer(T * K * (F / 16) * 4, "workspace act sums per 16");
   ws_.acth = DeviceBuffer(T * K * F * 2, "workspace act fp16");
   ws_.y = DeviceBuffer(T * K * H * 4, "workspace expert outputs");
   ws_.sorted = DeviceBuffer(T * K * 4, "workspace sorted pairs");
@@ -207,6 +211,8 @@ void CudaMoeEngine::enqueue_layers(int first, int count, int T, ActivationMode m
       d.tokens = T; d.top_k = int(K); d.hidden = int(H); d.ffn = cfg_.expert_ffn; d.q8 = q8;
       d.h = src; d.xn = ws_.xn.as<float>(); d.experts = experts; d.weights = weights;
       d.act = ws_.act.as<float>(); d.act_sum = ws_.act_sum.as<float>(); d.out = dst;
+      d.act_q = ws_.act_q.as<std::int8_t>(); d.act_d = ws_.act_d.as<float>();
+      d.act_sd = ws_.act_sd.as<float>(); d.act_s16 = ws_.act_s16.as<int>();
       launch_decode(d, stream_);
     } else {
       GroupedArgs g;

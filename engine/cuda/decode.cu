@@ -2,19 +2,20 @@
 // selected experts' rows are read and a token's output never depends on the rest of its batch.
 //   gate_up_kernel: grid (ffn/32, pairs), 8 warps x 4 rows. The block stages its 32 gate and 32
 //     up rows into shared memory with cp.async (all bytes in flight at once, no registers held,
-//     in 4 groups so computing overlaps the copies), then each lane walks 64-value units
-//     (dot_unit), butterfly reduction, act = silu(g) * u,
-//     rounded to the Q8_1 grid per 32 values in q8 mode, with the sums per 32 (Q4_K's min term).
+//     in 4 groups so computing overlaps the copies), then each lane walks 64-value units,
+//     butterfly reduction, act = silu(g) * u. exact: f32 x (dot_unit); q8: int8 x and __dp4a
+//     (dot_unit_q8), act stored on the Q8_1 grid as int8 + scales.
 //   down_kernel: grid (hidden/8, tokens), 8 warps x 1 row. Stages the k experts' 8 down rows
-//     (before waiting for gate_up: programmatic dependent launch, pdl.cuh) and the k act vectors, then lanes walk (expert j, unit) items of all k experts, so short rows
-//     (ffn 768 = 12 units) keep every lane busy; out = h + sum_j w_j * (W_down_j act_j), summed
-//     in a fixed order.
+//     (before waiting for gate_up: programmatic dependent launch, pdl.cuh) and the k act vectors,
+//     then lanes walk (expert j, unit) items of all k experts, so short rows (ffn 768 = 12
+//     units) keep every lane busy; out = h + sum_j w_j * (W_down_j act_j), in a fixed order.
 #include <algorithm>
 
 #include "engine/cuda/check.hpp"
 #include "engine/cuda/kernels.hpp"
 #include "engine/cuda/pdl.cuh"
 #include "engine/cuda/quant_dev.cuh"
+#include "engine/cuda/quant_q8.cuh"
 #include "engine/cuda/stage.cuh"
 #include "engine/cuda/warp.cuh"
 
@@ -28,13 +29,31 @@ __device__ __forceinline__ const std::uint8_t* row_ptr(const DevMat& m, int e, i
   return m.data + (size_t)e * m.expert_bytes + (size_t)r * m.row_bytes;
 }
 
+// Bytes of one activation vector of n values in shared memory, 16-byte multiple.
+__host__ __device__ constexpr size_t vec_bytes(bool q8, int n) {
+  return q8 ? size_t(xpb(n)) + 4 * size_t(n / 32) * 2 + 4 * size_t(n / 16)
+            : 4 * (size_t(padded_len(n)) + size_t((n / 32 + 3) & ~3));
+}
+struct VecF { float* x; float* sum; };
+__device__ __forceinline__ VecF vec_f(unsigned char* p, int n) {
+  float* x = reinterpret_cast<float*>(p);
+  return {x, x + padded_len(n)};
+}
+__device__ __forceinline__ QX vec_q(unsigned char* p, int n) {
+  QX v;
+  v.q = reinterpret_cast<std::int8_t*>(p);
+  v.d = reinterpret_cast<const float*>(p + xpb(n));
+  v.sd = v.d + n / 32;
+  v.s16 = reinterpret_cast<const int*>(v.sd + n / 32);
+  return v;
+}
+
+template <bool kQ8>
 __global__ void __launch_bounds__(kGuThreads) gate_up_kernel(DecodeArgs a, int pair_base) {
   extern __shared__ __align__(16) unsigned char smem[];
   __shared__ float act32[kGuRows];
   const int H = a.hidden, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  float* xs = reinterpret_cast<float*>(smem);  // padded [H]
-  float* xsum = xs + padded_len(H);            // [H/32]
-  std::uint8_t* wbuf = reinterpret_cast<std::uint8_t*>(xsum + H / 32);
+  std::uint8_t* wbuf = smem + vec_bytes(kQ8, H);
   const size_t gslot = slot_bytes(a.gate.row_bytes), uslot = slot_bytes(a.up.row_bytes);
   std::uint8_t* ubuf = wbuf + kGuRows * gslot;
   pdl_wait();  // experts and xn come from the router just before
@@ -53,11 +72,18 @@ __global__ void __launch_bounds__(kGuThreads) gate_up_kernel(DecodeArgs a, int p
     }
     cp_async_commit();
   }
-  for (int g = warp; g < H / 32; g += kGuThreads / 32) {  // xn is on the q8 grid already in q8 mode
-    const float v = a.xn[(size_t)t * H + 32 * g + lane];
-    xs[xp(32 * g + lane)] = v;
-    const float s = warp_sum(v);
-    if (lane == 0) xsum[g] = s;
+  const VecF xf = vec_f(smem, H);
+  const QX xq = vec_q(smem, H);
+  for (int g = warp; g < H / 32; g += kGuThreads / 32) {
+    const float v = a.xn[(size_t)t * H + 32 * g + lane];  // on the q8 grid already in q8 mode
+    if constexpr (kQ8) {
+      q8_store(v, const_cast<std::int8_t*>(xq.q) + xpb(32 * g + lane), const_cast<float*>(xq.d) + g,
+               const_cast<float*>(xq.sd) + g, const_cast<int*>(xq.s16) + 2 * g + (lane >> 4), lane);
+    } else {
+      xf.x[xp(32 * g + lane)] = v;
+      const float s = warp_sum(v);
+      if (lane == 0) xf.sum[g] = s;
+    }
   }
   const int units = H / 64;
 #pragma unroll
@@ -72,8 +98,13 @@ __global__ void __launch_bounds__(kGuThreads) gate_up_kernel(DecodeArgs a, int p
     const std::uint8_t* ur = in_slot(ubuf + r * uslot, row_ptr(a.up, e, r0 + r));
     float g = 0.f, u = 0.f;
     for (int un = lane; un < units; un += 32) {
-      g += dot_unit(a.gate.type, gr, un, xs, xsum);
-      u += dot_unit(a.up.type, ur, un, xs, xsum);
+      if constexpr (kQ8) {
+        g += dot_unit_q8(a.gate.type, gr, un, xq);
+        u += dot_unit_q8(a.up.type, ur, un, xq);
+      } else {
+        g += dot_unit(a.gate.type, gr, un, xf.x, xf.sum);
+        u += dot_unit(a.up.type, ur, un, xf.x, xf.sum);
+      }
     }
     g = warp_sum(g);
     u = warp_sum(u);
@@ -81,22 +112,27 @@ __global__ void __launch_bounds__(kGuThreads) gate_up_kernel(DecodeArgs a, int p
   }
   __syncthreads();
   if (warp == 0) {
-    float v = act32[lane];
-    if (a.q8) v = q8_round(v);
-    a.act[(size_t)pair * a.ffn + r0 + lane] = v;
-    const float s = warp_sum(v);
-    if (lane == 0) a.act_sum[(size_t)pair * (a.ffn / 32) + blockIdx.x] = s;
+    const float v = act32[lane];
+    const int G = a.ffn / 32;
+    if constexpr (kQ8) {
+      q8_store(v, a.act_q + (size_t)pair * a.ffn + r0 + lane, a.act_d + (size_t)pair * G + blockIdx.x,
+               a.act_sd + (size_t)pair * G + blockIdx.x,
+               a.act_s16 + (size_t)pair * (a.ffn / 16) + 2 * blockIdx.x + (lane >> 4), lane);
+    } else {
+      a.act[(size_t)pair * a.ffn + r0 + lane] = v;
+      const float s = warp_sum(v);
+      if (lane == 0) a.act_sum[(size_t)pair * G + blockIdx.x] = s;
+    }
   }
 }
 
+template <bool kQ8>
 __global__ void __launch_bounds__(kDnThreads) down_kernel(DecodeArgs a, int token_base) {
   extern __shared__ __align__(16) unsigned char smem[];
   const int t = token_base + blockIdx.y, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int k = a.top_k, F = a.ffn, FP = padded_len(F), G = F / 32;
-  float* acts = reinterpret_cast<float*>(smem);  // [k][FP]
-  float* asum = acts + k * FP;                   // [k][G], G padded to a multiple of 4
-  const int GP = (G + 3) & ~3;
-  std::uint8_t* wbuf = reinterpret_cast<std::uint8_t*>(asum + k * GP);
+  const int k = a.top_k, F = a.ffn, G = F / 32;
+  const size_t vb = vec_bytes(kQ8, F);
+  std::uint8_t* wbuf = smem + k * vb;
   const size_t slot = slot_bytes(a.down.row_bytes);
   const int r0 = blockIdx.x * kDnRows;
   // The router's experts are final when this kernel starts (see pdl.cuh), so the k experts'
@@ -109,15 +145,30 @@ __global__ void __launch_bounds__(kDnThreads) down_kernel(DecodeArgs a, int toke
   cp_async_commit();
   pdl_wait();
   pdl_launch_dependents();
-  for (int i = tid; i < k * (F / 4); i += kDnThreads) {
-    const int j = i / (F / 4), c = i - j * (F / 4);
-    cp_async16(acts + j * FP + xp(4 * c), a.act + ((size_t)t * k + j) * F + 4 * c);
+  if constexpr (kQ8) {
+    for (int i = tid; i < k * (F / 16); i += kDnThreads) {
+      const int j = i / (F / 16), c = i - j * (F / 16);
+      cp_async16(smem + j * vb + xpb(16 * c), a.act_q + ((size_t)t * k + j) * F + 16 * c);
+    }
+    for (int i = tid; i < k * G; i += kDnThreads) {
+      const int j = i / G, c = i - j * G;
+      const QX v = vec_q(smem + j * vb, F);
+      const_cast<float*>(v.d)[c] = a.act_d[((size_t)t * k + j) * G + c];
+      const_cast<float*>(v.sd)[c] = a.act_sd[((size_t)t * k + j) * G + c];
+      const_cast<int*>(v.s16)[2 * c] = a.act_s16[((size_t)t * k + j) * (F / 16) + 2 * c];
+      const_cast<int*>(v.s16)[2 * c + 1] = a.act_s16[((size_t)t * k + j) * (F / 16) + 2 * c + 1];
+    }
+  } else {
+    for (int i = tid; i < k * (F / 4); i += kDnThreads) {
+      const int j = i / (F / 4), c = i - j * (F / 4);
+      cp_async16(vec_f(smem + j * vb, F).x + xp(4 * c), a.act + ((size_t)t * k + j) * F + 4 * c);
+    }
+    for (int i = tid; i < k * G; i += kDnThreads) {
+      const int j = i / G, c = i - j * G;
+      vec_f(smem + j * vb, F).sum[c] = a.act_sum[((size_t)t * k + j) * G + c];
+    }
   }
   cp_async_commit();
-  for (int i = tid; i < k * G; i += kDnThreads) {
-    const int j = i / G, c = i - j * G;
-    asum[j * GP + c] = a.act_sum[((size_t)t * k + j) * G + c];
-  }
   const int units = F / 64;
   const int r = r0 + warp;
   float acc = 0.f;
@@ -128,7 +179,12 @@ __global__ void __launch_bounds__(kDnThreads) down_kernel(DecodeArgs a, int toke
     const float w = a.weights[(size_t)t * k + j];
     const int e = a.experts[(size_t)t * k + j];
     const std::uint8_t* row = in_slot(wbuf + (j * kDnRows + warp) * slot, row_ptr(a.down, e, r));
-    acc += w * dot_unit(a.down.type, row, un, acts + j * FP, asum + j * GP);
+    if constexpr (kQ8) {
+      acc += w * dot_unit_q8(a.down.type, row, un, vec_q(smem + j * vb, F));
+    } else {
+      const VecF v = vec_f(smem + j * vb, F);
+      acc += w * dot_unit(a.down.type, row, un, v.x, v.sum);
+    }
   }
   acc = warp_sum(acc);
   if (lane == 0) {
@@ -138,24 +194,28 @@ __global__ void __launch_bounds__(kDnThreads) down_kernel(DecodeArgs a, int toke
 }
 
 size_t gate_up_smem(const DecodeArgs& a) {
-  return sizeof(float) * (padded_len(a.hidden) + a.hidden / 32) +
-         kGuRows * (slot_bytes(a.gate.row_bytes) + slot_bytes(a.up.row_bytes));
+  return vec_bytes(a.q8, a.hidden) + kGuRows * (slot_bytes(a.gate.row_bytes) + slot_bytes(a.up.row_bytes));
 }
 size_t down_smem(const DecodeArgs& a) {
-  const size_t gp = size_t((a.ffn / 32 + 3) & ~3);
-  return sizeof(float) * size_t(a.top_k) * (padded_len(a.ffn) + gp) +
-         size_t(a.top_k) * kDnRows * slot_bytes(a.down.row_bytes);
+  return size_t(a.top_k) * (vec_bytes(a.q8, a.ffn) + kDnRows * slot_bytes(a.down.row_bytes));
 }
 
 }  // namespace
 
 void configure_decode() {
   const int max = 200 * 1024;
-  PV_CUDA_CHECK(cudaFuncSetAttribute(gate_up_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
-  PV_CUDA_CHECK(cudaFuncSetAttribute(down_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+  PV_CUDA_CHECK(cudaFuncSetAttribute(gate_up_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+  PV_CUDA_CHECK(cudaFuncSetAttribute(gate_up_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+  PV_CUDA_CHECK(cudaFuncSetAttribute(down_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+  PV_CUDA_CHECK(cudaFuncSetAttribute(down_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
 }
 
-std::size_t decode_smem_needed(const DecodeArgs& a) { return std::max(gate_up_smem(a), down_smem(a)); }
+std::size_t decode_smem_needed(const DecodeArgs& a) {
+  DecodeArgs e = a, q = a;
+  e.q8 = false;
+  q.q8 = true;
+  return std::max({gate_up_smem(e), down_smem(e), gate_up_smem(q), down_smem(q)});
+}
 
 void launch_decode(const DecodeArgs& a, cudaStream_t stream) {
   constexpr int kMaxY = 65535;
@@ -165,13 +225,13 @@ void launch_decode(const DecodeArgs& a, cudaStream_t stream) {
   const bool pdl = a.pdl && a.tokens <= 8;
   for (int base = 0; base < pairs; base += kMaxY) {
     const dim3 grid(a.ffn / kGuRows, min(kMaxY, pairs - base));
-    launch_maybe_pdl(pdl, gate_up_kernel, grid, dim3(kGuThreads), gate_up_smem(a), stream,
-                     "cudaLaunchKernelEx(gate_up_kernel)", a, base);
+    launch_maybe_pdl(pdl, a.q8 ? gate_up_kernel<true> : gate_up_kernel<false>, grid, dim3(kGuThreads),
+                     gate_up_smem(a), stream, "cudaLaunchKernelEx(gate_up_kernel)", a, base);
   }
   for (int base = 0; base < a.tokens; base += kMaxY) {
     const dim3 grid(a.hidden / kDnRows, min(kMaxY, a.tokens - base));
-    launch_maybe_pdl(pdl, down_kernel, grid, dim3(kDnThreads), down_smem(a), stream,
-                     "cudaLaunchKernelEx(down_kernel)", a, base);
+    launch_maybe_pdl(pdl, a.q8 ? down_kernel<true> : down_kernel<false>, grid, dim3(kDnThreads),
+                     down_smem(a), stream, "cudaLaunchKernelEx(down_kernel)", a, base);
   }
 }
 

@@ -7,7 +7,8 @@
 //   router            f32 RMSNorm, f32 router GEMV/GEMM, f32 softmax/top-k, in both modes.
 //   decode gate/up    exact: f32 activations x f32-dequantised weights, f32 accumulation.
 //                     q8: activations rounded to int8 per 32 values (Q8_1 grid: d = amax/127,
-//                     q = round(x/d)), the product q*d fed as f32; f32 accumulation.
+//                     q = round(x/d)), integer dot products with the weights' quants (__dp4a,
+//                     exact), scales applied per 16/32 values in f32.
 //   decode down       as gate/up, on the SwiGLU output (q8: quantised per 32 ffn values).
 //   grouped MMA       q8 mode with T > 8 only: the same Q8_1-grid activations stored as fp16
 //                     (|q| <= 127 times d: 2^-11 relative rounding, far under the int8 step),
@@ -59,6 +60,10 @@ struct DecodeArgs {
   const float* weights = nullptr;   // [T, k]
   float* act = nullptr;             // [T*k, ffn] workspace
   float* act_sum = nullptr;         // [T*k, ffn/32] workspace: sums of act per 32 values
+  std::int8_t* act_q = nullptr;     // q8: [T*k, ffn] act on the Q8_1 grid
+  float* act_d = nullptr;           // q8: [T*k, ffn/32] its scales
+  float* act_sd = nullptr;          // q8: [T*k, ffn/32] scale * sum of q
+  int* act_s16 = nullptr;           // q8: [T*k, ffn/16] sums of q per 16 values
   float* out = nullptr;             // [T, hidden]
   bool pdl = true;                  // programmatic dependent launch (pdl.cuh) when T <= 8
 };

@@ -41,15 +41,18 @@ __device__ __forceinline__ uint4 load16_a2(const std::uint8_t* p) {
   return v;
 }
 
-// Q4_K 6-bit scale and min of sub-block j (0..7) from the 12 packed bytes at header bytes 4..15.
+// Q4_K 6-bit scale and min of sub-block j (0..7) from the 12 packed bytes at header bytes 4..15
+// (words hdr.y, hdr.z, hdr.w). j may be a run-time value: one PRMT per byte picked.
 __device__ __forceinline__ void q4k_scale_min(const uint4& hdr, int j, float& sc, float& m) {
-  auto s = [&](int i) { return byte16(hdr, 4 + i); };
+  const unsigned sel = 0x4440u | unsigned(j & 3);
+  const std::uint32_t by = __byte_perm(hdr.y, 0u, sel), bz = __byte_perm(hdr.z, 0u, sel);
   if (j < 4) {
-    sc = float(s(j) & 63);
-    m = float(s(j + 4) & 63);
+    sc = float(by & 63);
+    m = float(bz & 63);
   } else {
-    sc = float((s(j + 4) & 0xF) | ((s(j - 4) >> 6) << 4));
-    m = float((s(j + 4) >> 4) | ((s(j) >> 6) << 4));
+    const std::uint32_t bw = __byte_perm(hdr.w, 0u, sel);
+    sc = float((bw & 0xF) | ((by >> 6) << 4));
+    m = float((bw >> 4) | ((bz >> 6) << 4));
   }
 }
 

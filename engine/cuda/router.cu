@@ -42,7 +42,7 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   const int H = a.hidden, E = a.n_experts, K = a.top_k;
   float* xs = smem;                 // [RT][H]
   float* red = xs + RT * H;         // [RT][kThreads]
-  float* pz = red + RT * kThreads;  // [E] probabilities of the token being routed
+  float* pz = red + RT * kThreads;  // [E] probabilities of the token being routed (+ padding)
   __shared__ float scratch[kThreads / 32];
   __shared__ float sel_p[32];
   __shared__ int sel_e[32];
@@ -145,6 +145,7 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   if (!last) return;
   if (tid == 0) a.tickets[blockIdx.y] = 0;  // ready for the next launch or graph replay
   __threadfence();
+  for (int e = E + tid; e < ((E + 7) & ~7) + 8; e += kThreads) pz[e] = 0.f;
 
   for (int tt = 0; tt < nt; ++tt) {
     const int t = t0 + tt;
@@ -167,6 +168,8 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
     for (int e = tid; e < E; e += kThreads) {
       const float p = pz[e];
       int rank = 0;
+      // nvcc 13.0 vectorises this loop into 12/16-byte shared loads that may reach past pz[E)
+      // (memcheck, E = 6): pz is allocated with padding, see router_smem.
       for (int o = 0; o < E; ++o) {
         const float q = pz[o];
         rank += (q > p) || (q == p && o < e);
@@ -188,7 +191,8 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
 }
 
 size_t router_smem(int rt, int hidden, int n_experts) {
-  return sizeof(float) * (size_t(rt) * hidden + size_t(rt) * kThreads + size_t(n_experts));
+  const size_t pz = size_t((n_experts + 7) & ~7) + 8;  // padded (see the rank loop)
+  return sizeof(float) * (size_t(rt) * hidden + size_t(rt) * kThreads + pz);
 }
 
 template <int RT>

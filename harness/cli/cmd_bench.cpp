@@ -86,24 +86,23 @@ int run_bench(const std::vector<std::string>& args) {
     return pv::cli::kExitUsage;
   }
   auto run = [&](const MoeModel& model) {
-    // Merged (falsify helper): the CUDA engine is compared with the device copy bandwidth
-    // (wt-cuda), the CPU engine with the host read bandwidth of all threads (wt-cpu).
     std::string device;
     bench::MoeBenchReport rep;
 #ifdef PV_HAVE_CUDA
     if (engine->name() == "cuda") {
-      // The GPU's roofline: device-to-device cudaMemcpy of 2 GiB (far beyond the L2).
+      // The GPU's roofline: device-to-device cudaMemcpy of 2 GiB (far beyond the L2), measured
+      // in the same run, before the model is uploaded.
       const cuda::DeviceInfo d = cuda::device_info();
       device = fmt::format("device: {} ({} SMs, {:.1f} GiB, L2 {:.0f} MB), driver API {}, runtime {}\n", d.name,
                            d.sm_count, double(d.total_bytes) / (1u << 30), double(d.l2_bytes) / 1e6,
                            d.driver_version, d.runtime_version);
-      const double bw = cuda::copy_bandwidth(std::size_t(1) << 31, 20) / 1e9;
+      const double gbs = cuda::copy_bandwidth(std::size_t(1) << 31, 20) / 1e9;
       rep = bench::run_moe_bench(*engine, model, opt);
-      rep.memory_gb_per_second = bw;
+      rep.memory_gb_per_second = gbs;
       rep.memory_method = "cudaMemcpy device-to-device of 2 GiB, read + write bytes, median of 20";
     }
 #endif
-    if (rep.memory_method.empty()) {
+    if (rep.backend.empty()) {
       // Expert weights are only read, so the engine is compared with the read bandwidth of all
       // threads (a summing loop over 512 MiB); the copy figure is printed next to it.
       bench::BandwidthOptions bo;

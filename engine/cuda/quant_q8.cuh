@@ -1,0 +1,120 @@
+#pragma once
+// q8-mode dot products: activations on the Q8_1 grid held as int8 in shared memory, weights'
+// integer quants multiplied with __dp4a (4 multiply-adds per instruction), scales applied per
+// 16/32 values in f32. The f32 path spends ~3.5 instructions per weight value and is issue-bound
+// far under the memory roofline; this one spends under 1.
+// Layout of an activation vector in shared memory (QX): int8 q at xpb(i) = i + 16*(i/64) (16-byte
+// pad per 64 values: lanes reading different units hit different banks), per 32 values the scale
+// d and d*sum(q), per 16 values the integer sum(q) (Q6_K's -32 offset).
+#include <cstdint>
+
+#include "engine/cuda/quant_dev.cuh"
+
+namespace pv::engine::cuda {
+
+__host__ __device__ constexpr int xpb(int i) { return i + ((i >> 6) << 4); }
+
+struct QX {
+  const std::int8_t* q;  // padded
+  const float* d;        // [n/32]
+  const float* sd;       // [n/32] d * sum q
+  const int* s16;        // [n/16]
+};
+
+__device__ __forceinline__ int xword(const QX& x, int i) {  // 4 int8 at value i (i % 4 == 0)
+  return *reinterpret_cast<const int*>(x.q + xpb(i));
+}
+
+__device__ __forceinline__ float dot_q8_q4k(const std::uint8_t* row, int u, const QX& x) {
+  const std::uint8_t* blk = row + (u >> 2) * 144;
+  const int c = u & 3;
+  const uint4 hdr = *reinterpret_cast<const uint4*>(blk);
+  const uint4 qa = *reinterpret_cast<const uint4*>(blk + 16 + 32 * c);
+  const uint4 qb = *reinterpret_cast<const uint4*>(blk + 32 + 32 * c);
+  const int4* xv = reinterpret_cast<const int4*>(x.q + xpb(64 * u));
+  const int4 x0 = xv[0], x1 = xv[1], x2 = xv[2], x3 = xv[3];
+  const int xl[8] = {x0.x, x0.y, x0.z, x0.w, x1.x, x1.y, x1.z, x1.w};
+  const int xh[8] = {x2.x, x2.y, x2.z, x2.w, x3.x, x3.y, x3.z, x3.w};
+  int lo = 0, hi = 0;
+#pragma unroll
+  for (int w = 0; w < 8; ++w) {
+    const std::uint32_t q = w < 4 ? word_of(qa, w) : word_of(qb, w - 4);
+    lo = __dp4a(int(q & 0x0F0F0F0Fu), xl[w], lo);
+    hi = __dp4a(int((q >> 4) & 0x0F0F0F0Fu), xh[w], hi);
+  }
+  float sc0, mn0, sc1, mn1;
+  q4k_scale_min(hdr, 2 * c, sc0, mn0);
+  q4k_scale_min(hdr, 2 * c + 1, sc1, mn1);
+  const float d = h2f(hdr.x), dmin = h2f(hdr.x >> 16);
+  return d * (sc0 * x.d[2 * u] * float(lo) + sc1 * x.d[2 * u + 1] * float(hi)) -
+         dmin * (mn0 * x.sd[2 * u] + mn1 * x.sd[2 * u + 1]);
+}
+
+__device__ __forceinline__ float dot_q8_q6k(const std::uint8_t* row, int u, const QX& x) {
+  const std::uint8_t* blk = row + (u >> 2) * 210;
+  const int h = (u >> 1) & 1, l0 = 16 * (u & 1);
+  const uint4 la = load16_a2(blk + 64 * h + l0);
+  const uint4 lb = load16_a2(blk + 64 * h + 32 + l0);
+  const uint4 hh = load16_a2(blk + 128 + 32 * h + l0);
+  const signed char* sc = reinterpret_cast<const signed char*>(blk + 192 + 8 * h + (u & 1));
+  const float d = h2f(*reinterpret_cast<const unsigned short*>(blk + 208));
+  const int base = 256 * (u >> 2) + 128 * h + l0;
+  int g0 = 0, g1 = 0, g2 = 0, g3 = 0;
+#pragma unroll
+  for (int w = 0; w < 4; ++w) {
+    const std::uint32_t A = word_of(la, w), B = word_of(lb, w), H = word_of(hh, w);
+    g0 = __dp4a(int((A & 0x0F0F0F0Fu) | ((H & 0x03030303u) << 4)), xword(x, base + 4 * w), g0);
+    g1 = __dp4a(int((B & 0x0F0F0F0Fu) | (((H >> 2) & 0x03030303u) << 4)), xword(x, base + 32 + 4 * w), g1);
+    g2 = __dp4a(int(((A >> 4) & 0x0F0F0F0Fu) | (((H >> 4) & 0x03030303u) << 4)), xword(x, base + 64 + 4 * w), g2);
+    g3 = __dp4a(int(((B >> 4) & 0x0F0F0F0Fu) | (((H >> 6) & 0x03030303u) << 4)), xword(x, base + 96 + 4 * w), g3);
+  }
+  // sum (q - 32) x = sum q x - 32 sum x, per 16 values
+  const int b16 = base >> 4;
+  return d * (float(sc[0]) * x.d[base >> 5] * float(g0 - 32 * x.s16[b16]) +
+              float(sc[2]) * x.d[(base + 32) >> 5] * float(g1 - 32 * x.s16[b16 + 2]) +
+              float(sc[4]) * x.d[(base + 64) >> 5] * float(g2 - 32 * x.s16[b16 + 4]) +
+              float(sc[6]) * x.d[(base + 96) >> 5] * float(g3 - 32 * x.s16[b16 + 6]));
+}
+
+__device__ __forceinline__ float dot_q8_q8_0(const std::uint8_t* row, int u, const QX& x) {
+  float r = 0.f;
+#pragma unroll
+  for (int b = 0; b < 2; ++b) {
+    const std::uint8_t* blk = row + (2 * u + b) * 34;
+    const float d = h2f(*reinterpret_cast<const unsigned short*>(blk));
+    const uint4 q0 = load16_a2(blk + 2), q1 = load16_a2(blk + 18);
+    int s = 0;
+#pragma unroll
+    for (int w = 0; w < 8; ++w)
+      s = __dp4a(int(w < 4 ? word_of(q0, w) : word_of(q1, w - 4)), xword(x, 64 * u + 32 * b + 4 * w), s);
+    r += d * x.d[2 * u + b] * float(s);
+  }
+  return r;
+}
+
+__device__ __forceinline__ float dot_unit_q8(int type, const std::uint8_t* row, int u, const QX& x) {
+  if (type == kQ4_K) return dot_q8_q4k(row, u, x);
+  if (type == kQ6_K) return dot_q8_q6k(row, u, x);
+  return dot_q8_q8_0(row, u, x);
+}
+
+// Quantises one value per lane onto the Q8_1 grid of its 32-lane group (warp_max etc. from
+// warp.cuh must be visible): writes q, and lane 0 writes d and d * sum q; lanes 0 and 16 write
+// the integer sums of their 16-value halves.
+__device__ __forceinline__ void q8_store(float v, std::int8_t* q, float* d, float* sd, int* s16, int lane) {
+  float amax = fabsf(v);
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o));
+  const float dd = amax / 127.f;
+  const float id = dd != 0.f ? 1.f / dd : 0.f;
+  const int qi = int(roundf(v * id));
+  *q = static_cast<std::int8_t>(qi);
+  int s = qi;
+#pragma unroll
+  for (int o = 8; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);  // within 16-lane halves
+  const int tot = s + __shfl_xor_sync(0xffffffffu, s, 16);
+  if (lane == 0) { *d = dd; *sd = dd * float(tot); }
+  if ((lane & 15) == 0) *s16 = s;
+}
+
+}  // namespace pv::engine::cuda
