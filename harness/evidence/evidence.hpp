@@ -56,7 +56,9 @@ struct EvidenceFile {
   Machine machine;
   std::uint64_t seed = 0;
   std::string model;        // "synthetic:tiny@seed" or a GGUF path
-  std::map<std::string, std::string> contract_hashes;  // contract name -> SHA-256 of its file
+  // contract name -> contract_fingerprint (harness/evidence/fingerprint.hpp): what the
+  // falsifiers ran against, not the declared statuses, so writing a status keeps evidence fresh.
+  std::map<std::string, std::string> contract_hashes;
   std::vector<FalsifierResult> results;
 };
 
@@ -73,6 +75,7 @@ std::string to_json_text(const EvidenceFile& ev);
 EvidenceFile from_json_text(const std::string& text, const std::string& origin);
 
 // SHA-256 (hex) of a file's bytes, and of a directory tree (sorted relative paths + contents).
+std::string sha256_text(const std::string& text);
 std::string sha256_file(const std::string& path);
 std::string sha256_tree(const std::string& dir);
 // sha256_tree for a directory, sha256_file for anything else: how `pv run` hashes a source

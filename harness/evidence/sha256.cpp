@@ -70,6 +70,12 @@ std::uintmax_t hash_contents(Sha256& h, const fs::path& path) {
 
 }  // namespace
 
+std::string sha256_text(const std::string& text) {
+  Sha256 h;
+  h.update(text.data(), text.size());
+  return h.hex();
+}
+
 std::string sha256_file(const std::string& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw EvidenceError(path + ": not a regular file, cannot hash it");

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "harness/evidence/fingerprint.hpp"
+
 namespace pv::report {
 
 std::string Freshness::current_contract_hash(const contract::Contract& c) {
@@ -9,7 +11,7 @@ std::string Freshness::current_contract_hash(const contract::Contract& c) {
   if (it != contract_cache_.end()) return it->second;
   std::string h;
   try {
-    h = evidence::sha256_file(c.path);
+    h = evidence::contract_fingerprint(c);
   } catch (const evidence::EvidenceError&) {
     h = "";  // a contract we cannot hash cannot vouch for any evidence
   }

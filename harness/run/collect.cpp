@@ -12,6 +12,8 @@
 #include <map>
 #include <thread>
 
+#include "harness/evidence/fingerprint.hpp"
+
 namespace pv::run {
 
 namespace fs = std::filesystem;
@@ -85,7 +87,7 @@ evidence::EvidenceFile collect_evidence(const std::vector<Task>& tasks,
   ev.machine = this_machine();
   ev.seed = info.seed;
   ev.model = info.model;
-  for (const auto& c : contracts) ev.contract_hashes[c.name] = evidence::sha256_file(c.path);
+  for (const auto& c : contracts) ev.contract_hashes[c.name] = evidence::contract_fingerprint(c);
   std::map<std::string, std::string> cache;  // source group -> hash
   for (std::size_t i = 0; i < results.size(); ++i) {
     const Task& t = tasks[i];

@@ -7,7 +7,9 @@
 #include <regex>
 #include <sstream>
 
+#include "harness/contract/loader.hpp"
 #include "harness/evidence/evidence.hpp"
+#include "harness/evidence/fingerprint.hpp"
 
 namespace fs = std::filesystem;
 using namespace pv::evidence;
@@ -44,7 +46,9 @@ struct Repo {
     ev.started = ev.finished = "2025-11-26T01:00:00Z";
     ev.machine.hostname = "cli-test";
     ev.model = "synthetic:tiny@1";
-    ev.contract_hashes["swiglu-v1"] = sha256_file((root / "contracts/swiglu-v1.yaml").string());
+    auto loaded = pv::contract::load_contract_file((root / "contracts/swiglu-v1.yaml").string());
+    REQUIRE(loaded.ok());
+    ev.contract_hashes["swiglu-v1"] = pv::evidence::contract_fingerprint(*loaded.contract);
     for (const auto& [id, backend] : passes) {
       FalsifierResult r;
       r.id = id;
@@ -94,6 +98,21 @@ TEST_CASE("pv report: editing an engine source makes the evidence stale") {
   std::string out;
   REQUIRE(repo.pv("report --check --evidence " + ev, out) == 1);
   REQUIRE_THAT(out, Catch::Contains("2 stale result(s)") && Catch::Contains("M-SWIGLU-CPU declares SHIPPED"));
+}
+
+TEST_CASE("pv report: writing the derived status keeps evidence fresh; a new threshold makes it stale") {
+  Repo repo("fingerprint");
+  std::string ev = repo.evidence({{"FALSIFY-SWIGLU-001", "cpu"}, {"FALSIFY-SWIGLU-002", "cpu"}});
+  repo.declare("M-SWIGLU-CPU", "SHIPPED");  // after the run: the status the evidence supports
+  std::string out;
+  REQUIRE(repo.pv("report --check --evidence " + ev, out) == 0);
+  REQUIRE_THAT(out, !Catch::Contains("stale result"));
+  std::string text = repo.read("contracts/swiglu-v1.yaml");
+  const auto at = text.find("value: 1.0e-4");
+  REQUIRE(at != std::string::npos);
+  repo.write("contracts/swiglu-v1.yaml", text.replace(at, 13, "value: 1.0e-3"));
+  REQUIRE(repo.pv("report --check --evidence " + ev, out) == 1);
+  REQUIRE_THAT(out, Catch::Contains("contract swiglu-v1 changed since the run"));
 }
 
 TEST_CASE("pv report: malformed or foreign evidence exits 2; --out writes the chosen files") {

@@ -50,7 +50,10 @@ TEST_CASE("freshness: a deleted source group or a changed contract makes evidenc
 
   World c("contract");
   pass_all_cpu(c);
-  c.write("contracts/toy-v1.yaml", "name: toy-v1\n# threshold changed\n");
+  // A new threshold changes the contract's fingerprint; a declared status would not.
+  c.contracts[0].implementation_stages.at(0).status = pv::contract::StageStatus::SHIPPED;
+  REQUIRE(c.derive_now().stale_results() == 0);
+  c.contracts[0].falsification_tests[0].thresholds.push_back({"max_rel_error", "<=", 1e-3, "", "", {}});
   Report r = c.derive_now();
   REQUIRE(r.stale_results() == 3);
   REQUIRE(r.contracts[0].falsifiers[0].results.at(0).stale_reasons.at(0) == "contract toy-v1 changed since the run");

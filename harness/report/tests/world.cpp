@@ -1,8 +1,12 @@
 #include "harness/report/tests/world.hpp"
 
+#include "harness/evidence/fingerprint.hpp"
+
 #include <unistd.h>
 
 #include <fstream>
+
+#include "harness/evidence/fingerprint.hpp"
 
 namespace pv::report::testing {
 
@@ -84,7 +88,7 @@ std::string World::add_evidence(const std::vector<evidence::FalsifierResult>& re
   ev.machine.cpu_threads = 2;
   if (host.find("gpu") != std::string::npos) ev.machine.gpu_name = "NVIDIA H100";
   ev.model = "synthetic:tiny@1";
-  ev.contract_hashes["toy-v1"] = evidence::sha256_file(contracts[0].path);
+  ev.contract_hashes["toy-v1"] = evidence::contract_fingerprint(contracts[0]);
   ev.results = results;
   std::string path = (root / ("evidence/run" + std::to_string(evidence_paths.size()) + ".json")).string();
   fs::create_directories(root / "evidence");
