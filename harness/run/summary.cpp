@@ -42,7 +42,7 @@ std::string key_measurement(const evidence::FalsifierResult& r) {
     if (pick == nullptr) pick = &m;
   }
   if (pick == nullptr) return "";
-  return fmt::format("{} = {:.4g} ({} {:.4g})", pick->metric, pick->value, pick->op, pick->threshold);
+  return fmt::format("{} = {:.4g} ({} {:.10g})", pick->metric, pick->value, pick->op, pick->threshold);
 }
 }  // namespace
 
