@@ -21,4 +21,4 @@ for t in $targets; do
   echo "ci/fuzz.sh: $t for ${SECONDS_PER_TARGET}s"
   "$exe" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "$work" 2>&1 | tail -n 5
 done
-echo "ci/fuzz.sh: ${#targets} fuzz target(s) ran clean"
+echo "ci/fuzz.sh: $(echo $targets | wc -w) fuzz target(s) ran clean"
