@@ -8,6 +8,7 @@ bash ci/build.sh
 (cd build && ctest --output-on-failure -j "$(nproc)" --timeout 600 -LE fault)
 # The suite must catch planted bugs: builds a fault-injection tree and runs pv run per fault.
 (cd build && ctest --output-on-failure --timeout 1800 -L fault)
+sed -n '/Catch rate/,$p' build/fault-catch.md
 bash ci/fuzz.sh
 ./build/harness/cli/pv validate contracts/
 if ls reports/evidence/*.json >/dev/null 2>&1; then
