@@ -32,9 +32,10 @@ done
 # planted Fault::cuda_reduction_race (step `faultrace` of gpu-run.sh). PV_BUNDLE_FAULT=0 skips it.
 if [ "${PV_BUNDLE_FAULT:-1}" = 1 ]; then
   cmake -S . -B "$BUILD_DIR-fault" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPV_STATIC=ON -DPV_FAULT_INJECTION=ON >/dev/null
-  cmake --build "$BUILD_DIR-fault" -j "$(nproc)" --target test_cuda_engine
+  cmake --build "$BUILD_DIR-fault" -j "$(nproc)" --target test_cuda_engine pv
   cp "$BUILD_DIR-fault/engine/cuda/tests/test_cuda_engine" "$DEST/test_cuda_engine_fault"
-  strip "$DEST/test_cuda_engine_fault"
+  cp "$BUILD_DIR-fault/harness/cli/pv" "$DEST/pv-fault"  # for falsifiers/tests/fault_catch.sh
+  strip "$DEST/test_cuda_engine_fault" "$DEST/pv-fault"
 fi
 cp ci/gpu-run.sh engine/cuda/bench/torch_baseline.py "$DEST/"
 git rev-parse HEAD > "$DEST/COMMIT"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine (device tool), from the bundle made by ci/gpu-bundle.sh:
 #   run(command="bash .device/gpu-run.sh [steps]", carry=[".device"])
-# steps (default: all): info tests memcheck racecheck faultrace bench torch (faultrace: racecheck
+# Run it from the repository root (the device tool's working directory): `suite` runs every
+# falsifier on cpu and cuda and writes the evidence to commit under reports/evidence/;
+# `faultcatch` plants each bug with the fault-injection pv and writes fault-catch.md.
+# steps (default: all): info tests memcheck racecheck faultrace suite faultcatch bench torch (faultrace: racecheck
 # must report the planted Fault::cuda_reduction_race, i.e. exit 3, in the fault-injection build). Outputs go to $OUT (or
 # /tmp/pv-gpu-out): nvidia-smi.txt, tests.log, memcheck.log, racecheck.log, bench.txt,
 # torch.txt, torch.json. Each step has its own time limit so one hang cannot eat the lease;
@@ -11,7 +14,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 export LD_LIBRARY_PATH="$HERE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 OUT=${OUT:-/tmp/pv-gpu-out}
 mkdir -p "$OUT"
-STEPS=${*:-info tests memcheck racecheck faultrace bench torch}
+STEPS=${*:-info tests memcheck racecheck faultrace suite faultcatch bench torch}
 SAN=${SANITIZER:-$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)}
 TOKENS=${PV_BENCH_TOKENS:-1,2,4,8,32,128,512}
 LAYERS=${PV_BENCH_LAYERS:-48}
@@ -28,11 +31,13 @@ step() {  # step NAME LIMIT_S LOG CMD...
 for s in $STEPS; do
   case $s in
     info) step info 60 nvidia-smi.txt bash -c "nvidia-smi; nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv; $SAN --version | tail -1; cat $HERE/COMMIT" ;;
-    tests) step tests 150 tests.log "$HERE/test_cuda_engine" --durations yes ;;
-    memcheck) step memcheck 240 memcheck.log "$SAN" --tool memcheck --error-exitcode 3 --leak-check no "$HERE/test_cuda_engine" ${PV_SAN_FILTER:-} ;;
-    racecheck) step racecheck 240 racecheck.log "$SAN" --tool racecheck --racecheck-report all --error-exitcode 3 "$HERE/test_cuda_engine" ${PV_SAN_FILTER:-} ;;
+    tests) step tests 150 tests.log "$HERE/test_cuda_engine" --durations yes "~*planted reduction race*" ;;
+    memcheck) step memcheck 240 memcheck.log "$SAN" --tool memcheck --error-exitcode 3 --leak-check no "$HERE/test_cuda_engine" ${PV_SAN_FILTER:-"~*planted reduction race*"} ;;
+    racecheck) step racecheck 240 racecheck.log "$SAN" --tool racecheck --racecheck-report all --error-exitcode 3 "$HERE/test_cuda_engine" ${PV_SAN_FILTER:-"~*planted reduction race*"} ;;
     bench) step bench 300 bench.txt "$HERE/pv" bench --backend cuda --synth-layers "$LAYERS" --tokens "$TOKENS" --mode both --min-seconds "${PV_BENCH_SECONDS:-0.3}" ;;
     faultrace) step faultrace 120 faultrace.log env PV_FAULT=cuda_reduction_race "$SAN" --tool racecheck --error-exitcode 3 "$HERE/test_cuda_engine_fault" "cuda: the planted reduction race (fault-injection builds only)" ;;
+    suite) step suite 420 suite.log "$HERE/pv" run --backend all --fail-on-skip --seed "${PV_SEED:-20261126}" --jobs 4 --evidence "$OUT/evidence-h100.json" --junit "$OUT/junit-h100.xml" ;;
+    faultcatch) step faultcatch 480 faultcatch.log bash falsifiers/tests/fault_catch.sh --pv "$HERE/pv-fault" --out "$OUT/fault-catch.md" ;;
     torch) step torch 200 torch.txt env PYTHONUNBUFFERED=1 python3 "$HERE/torch_baseline.py" --tokens "$TOKENS" --json "$OUT/torch.json" ;;
     *) echo "gpu-run.sh: unknown step '$s'" >&2; exit 2 ;;
   esac
