@@ -153,12 +153,14 @@ __global__ void __launch_bounds__(kTileThreads) gate_up_tile_kernel(GroupedArgs 
     const int np = min(kPC, cnt - p0);
     if (p0 > 0) __syncthreads();  // the previous pairs' vectors and act32 are consumed
     stage_qx(xbuf, H, p0, np, a.xq, a.xd, a.xsd, a.xs16, [&](int p) { return pid[p] / a.top_k; });
-    for (int it = warp; it < np * kRows; it += kTileThreads / 32) {
-      const int p = it / kRows, r = it - p * kRows;
-      const QX x = qx_at(xbuf + p * qx_bytes(H), H);
-      const float g = row_dot_q8(a.gate.type, in_slot(gbuf + r * gslot, row_ptr(a.gate, e, r0 + r)), units, x, lane);
-      const float u = row_dot_q8(a.up.type, in_slot(ubuf + r * uslot, row_ptr(a.up, e, r0 + r)), units, x, lane);
-      if (lane == 0) act32[p][r] = silu(g) * u;
+    for (int r = warp; r < kRows; r += kTileThreads / 32) {
+      float g[kPC], u[kPC];
+      row_dot_q8_n<kPC>(a.gate.type, in_slot(gbuf + r * gslot, row_ptr(a.gate, e, r0 + r)), units, xbuf, H, np, lane, g);
+      row_dot_q8_n<kPC>(a.up.type, in_slot(ubuf + r * uslot, row_ptr(a.up, e, r0 + r)), units, xbuf, H, np, lane, u);
+      if (lane == 0)
+#pragma unroll
+        for (int p = 0; p < kPC; ++p)
+          if (p < np) act32[p][r] = silu(g[p]) * u[p];
     }
     __syncthreads();
     for (int p = warp; p < np; p += kTileThreads / 32) {
@@ -190,11 +192,13 @@ __global__ void __launch_bounds__(kTileThreads) down_tile_kernel(GroupedArgs a) 
     const int np = min(kPC, cnt - p0);
     if (p0 > 0) __syncthreads();
     stage_qx(xbuf, F, p0, np, a.act_q, a.act_d, a.act_sd, a.act_s16, [&](int p) { return pid[p]; });
-    for (int it = warp; it < np * kRows; it += kTileThreads / 32) {
-      const int p = it / kRows, r = it - p * kRows;
-      const float y = row_dot_q8(a.down.type, in_slot(smem + r * slot, row_ptr(a.down, e, r0 + r)), units,
-                                 qx_at(xbuf + p * qx_bytes(F), F), lane);
-      if (lane == 0) a.y[(size_t)pid[p0 + p] * a.hidden + r0 + r] = y;
+    for (int r = warp; r < kRows; r += kTileThreads / 32) {
+      float y[kPC];
+      row_dot_q8_n<kPC>(a.down.type, in_slot(smem + r * slot, row_ptr(a.down, e, r0 + r)), units, xbuf, F, np, lane, y);
+      if (lane == 0)
+#pragma unroll
+        for (int p = 0; p < kPC; ++p)
+          if (p < np) a.y[(size_t)pid[p0 + p] * a.hidden + r0 + r] = y[p];
     }
   }
 }

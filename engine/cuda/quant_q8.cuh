@@ -104,17 +104,6 @@ __device__ __forceinline__ float dot_unit_q8(int type, const std::uint8_t* row, 
   return dot_q8_q8_0(row, u, x);
 }
 
-// Dot of a whole row with x by one warp: lane l sums units l, l + 32, ... in order, then a
-// butterfly. Every q8 kernel (decode and grouped) computes a (row, activation vector) dot with
-// exactly this function, so the result depends only on the row and x, never on the batch.
-__device__ __forceinline__ float row_dot_q8(int type, const std::uint8_t* row, int units, const QX& x, int lane) {
-  float s = 0.f;
-  for (int un = lane; un < units; un += 32) s = __fadd_rn(s, dot_unit_q8(type, row, un, x));
-#pragma unroll
-  for (int o = 16; o > 0; o >>= 1) s = __fadd_rn(s, __shfl_xor_sync(0xffffffffu, s, o));
-  return s;
-}
-
 // Bytes of one activation vector of n values in the QX layout in shared memory, 16-byte multiple.
 __host__ __device__ constexpr std::size_t qx_bytes(int n) {
   return std::size_t(xpb(n)) + 4 * std::size_t(n / 32) * 2 + 4 * std::size_t(n / 16);
@@ -126,6 +115,51 @@ __device__ __forceinline__ QX qx_at(unsigned char* p, int n) {
   v.sd = v.d + n / 32;
   v.s16 = reinterpret_cast<const int*>(v.sd + n / 32);
   return v;
+}
+
+// Dot of a whole row with x by one warp: lane l sums units l, l + 32, ... in order, then a
+// butterfly. Every q8 kernel (decode and grouped) computes a (row, activation vector) dot with
+// exactly this function, so the result depends only on the row and x, never on the batch.
+__device__ __forceinline__ float row_dot_q8(int type, const std::uint8_t* row, int units, const QX& x, int lane) {
+  float s = 0.f;
+  for (int un = lane; un < units; un += 32) s = __fadd_rn(s, dot_unit_q8(type, row, un, x));
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) s = __fadd_rn(s, __shfl_xor_sync(0xffffffffu, s, o));
+  return s;
+}
+
+
+// row_dot_q8 of one row with the np <= NP vectors at xs, xs + qx_bytes(n), ... (QX layouts of
+// n values): each lane reads its weight unit once for all vectors (the loads are common
+// subexpressions of the unrolled calls), and every result is bitwise row_dot_q8's.
+template <int NP>
+__device__ __forceinline__ void row_dot_q8_n(int type, const std::uint8_t* row, int units, unsigned char* xs, int n,
+                                             int np, int lane, float* out) {
+  float s[NP];
+#pragma unroll
+  for (int p = 0; p < NP; ++p) s[p] = 0.f;
+  const std::size_t vb = qx_bytes(n);
+  for (int un = lane; un < units; un += 32) {
+    if (type == kQ4_K) {
+#pragma unroll
+      for (int p = 0; p < NP; ++p)
+        if (p < np) s[p] = __fadd_rn(s[p], dot_q8_q4k(row, un, qx_at(xs + p * vb, n)));
+    } else if (type == kQ6_K) {
+#pragma unroll
+      for (int p = 0; p < NP; ++p)
+        if (p < np) s[p] = __fadd_rn(s[p], dot_q8_q6k(row, un, qx_at(xs + p * vb, n)));
+    } else {
+#pragma unroll
+      for (int p = 0; p < NP; ++p)
+        if (p < np) s[p] = __fadd_rn(s[p], dot_q8_q8_0(row, un, qx_at(xs + p * vb, n)));
+    }
+  }
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1)
+#pragma unroll
+    for (int p = 0; p < NP; ++p) s[p] = __fadd_rn(s[p], __shfl_xor_sync(0xffffffffu, s[p], o));
+#pragma unroll
+  for (int p = 0; p < NP; ++p) out[p] = s[p];
 }
 
 // Quantises one value per lane onto the Q8_1 grid of its 32-lane group (warp_max etc. from
