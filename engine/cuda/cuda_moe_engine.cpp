@@ -84,7 +84,6 @@ void CudaMoeEngine::clear_graphs() {
 void CudaMoeEngine::load(const MoeModel& model) {
   check_model(model);
   const MoeConfig& c = model.config;
-  if (c.top_k > 32) throw std::invalid_argument("CUDA engine: top_k = " + std::to_string(c.top_k) + " > 32 is not supported by the router kernel");
   if (c.n_experts > 1024) throw std::invalid_argument("CUDA engine: n_experts = " + std::to_string(c.n_experts) + " > 1024 is not supported");
   if (c.hidden % 256 || c.expert_ffn % 256)
     throw std::invalid_argument("CUDA engine: hidden and expert_ffn must be multiples of 256");
@@ -100,9 +99,13 @@ void CudaMoeEngine::load(const MoeModel& model) {
     probe.top_k = c.top_k;
     probe.hidden = c.hidden;
     probe.ffn = c.expert_ffn;
-    if (decode_smem_needed(probe) > std::size_t(smem_max))
-      throw std::invalid_argument("CUDA engine: " + L.gate.name + ": the decode kernels would need " +
-                                  std::to_string(decode_smem_needed(probe)) + " bytes of shared memory per block; " +
+    GroupedArgs gprobe;
+    gprobe.gate = probe.gate; gprobe.up = probe.up; gprobe.down = probe.down;
+    gprobe.hidden = c.hidden; gprobe.ffn = c.expert_ffn;
+    const std::size_t need = std::max(decode_smem_needed(probe), grouped_smem_needed(gprobe));
+    if (need > std::size_t(smem_max))
+      throw std::invalid_argument("CUDA engine: " + L.gate.name + ": the expert kernels would need " +
+                                  std::to_string(need) + " bytes of shared memory per block; " +
                                   device_label() + " has " + std::to_string(smem_max));
   }
   clear_graphs();
@@ -158,14 +161,16 @@ void CudaMoeEngine::ensure_workspace(int tokens, int layers) {
   ws_.ha = DeviceBuffer(T * H * 4, "workspace h_a");
   ws_.hb = DeviceBuffer(T * H * 4, "workspace h_b");
   ws_.xn = DeviceBuffer(T * H * 4, "workspace x_norm");
-  ws_.xh = DeviceBuffer(T * H * 2, "workspace x_norm fp16");
+  ws_.xq = DeviceBuffer(T * H, "workspace x_norm int8");
+  ws_.xd = DeviceBuffer(T * (H / 32) * 4, "workspace x_norm scales");
+  ws_.xsd = DeviceBuffer(T * (H / 32) * 4, "workspace x_norm scaled sums");
+  ws_.xs16 = DeviceBuffer(T * (H / 16) * 4, "workspace x_norm sums per 16");
   ws_.act = DeviceBuffer(T * K * F * 4, "workspace act");
   ws_.act_sum = DeviceBuffer(T * K * (F / 32) * 4, "workspace act sums");
   ws_.act_q = DeviceBuffer(T * K * F, "workspace act int8");
   ws_.act_d = DeviceBuffer(T * K * (F / 32) * 4, "workspace act scales");
   ws_.act_sd = DeviceBuffer(T * K * (F / 32) * 4, "workspace act scaled sums");
   ws_.act_s16 = DeviceBuffer(T * K * (F / 16) * 4, "workspace act sums per 16");
-  ws_.acth = DeviceBuffer(T * K * F * 2, "workspace act fp16");
   ws_.y = DeviceBuffer(T * K * H * 4, "workspace expert outputs");
   ws_.sorted = DeviceBuffer(T * K * 4, "workspace sorted pairs");
   ws_.tiles = DeviceBuffer((3 * std::size_t(grouped_max_tiles(int(T), int(K), int(E))) + 1) * 4, "workspace tiles");
@@ -199,7 +204,10 @@ void CudaMoeEngine::enqueue_layers(int first, int count, int T, ActivationMode m
     r.h = src; r.norm = L.norm.as<float>(); r.router = L.router.as<float>();
     r.tokens = T; r.hidden = int(H); r.n_experts = int(E); r.top_k = int(K);
     r.eps = cfg_.rms_eps; r.q8 = q8; r.racy = racy;
-    r.xn = ws_.xn.as<float>(); r.xh = grouped ? ws_.xh.as<__half>() : nullptr;
+    r.xn = ws_.xn.as<float>(); 
+    if (grouped) {
+      r.xq = ws_.xq.as<std::int8_t>(); r.xd = ws_.xd.as<float>(); r.xsd = ws_.xsd.as<float>(); r.xs16 = ws_.xs16.as<int>();
+    }
     r.probs = ws_.probs.as<float>() + i * T * E; r.experts = experts; r.weights = weights;
     r.logits = ws_.logits.as<float>(); r.tickets = ws_.tickets.as<int>(); r.sm_count = sm_count_;
     r.pdl = !grouped && T <= kDecodeMaxTokens;
@@ -218,9 +226,10 @@ void CudaMoeEngine::enqueue_layers(int first, int count, int T, ActivationMode m
       GroupedArgs g;
       g.gate = L.g; g.up = L.u; g.down = L.d;
       g.tokens = T; g.top_k = int(K); g.hidden = int(H); g.ffn = cfg_.expert_ffn; g.n_experts = int(E);
-      g.h = src; g.xh = ws_.xh.as<__half>(); g.experts = experts; g.weights = weights;
+      g.h = src; g.xq = ws_.xq.as<std::int8_t>(); g.xd = ws_.xd.as<float>(); g.xsd = ws_.xsd.as<float>(); g.xs16 = ws_.xs16.as<int>(); g.experts = experts; g.weights = weights;
       g.sorted = ws_.sorted.as<std::int32_t>(); g.tiles = ws_.tiles.as<std::int32_t>();
-      g.acth = ws_.acth.as<__half>(); g.y = ws_.y.as<float>(); g.out = dst;
+      g.act_q = ws_.act_q.as<std::int8_t>(); g.act_d = ws_.act_d.as<float>();
+      g.act_sd = ws_.act_sd.as<float>(); g.act_s16 = ws_.act_s16.as<int>(); g.y = ws_.y.as<float>(); g.out = dst;
       launch_grouped(g, stream_);
     }
   }

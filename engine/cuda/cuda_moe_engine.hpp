@@ -52,7 +52,7 @@ class CudaMoeEngine final : public MoeEngine {
   };
   struct Workspace {
     int tokens = 0, layers = 0;
-    DeviceBuffer hin, ha, hb, xn, xh, act, act_sum, act_q, act_d, act_sd, act_s16, acth, y, sorted, tiles, probs, experts, weights, logits, tickets;
+    DeviceBuffer hin, ha, hb, xn, xq, xd, xsd, xs16, act, act_sum, act_q, act_d, act_sd, act_s16, y, sorted, tiles, probs, experts, weights, logits, tickets;
     float* pin_h = nullptr;      // pinned [T, hidden], in and out
   };
   using GraphKey = std::tuple<int, int, int, int, bool>;  // first, count, T, mode, racy

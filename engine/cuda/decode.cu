@@ -5,10 +5,12 @@
 //     in 4 groups so computing overlaps the copies), then each lane walks 64-value units,
 //     butterfly reduction, act = silu(g) * u. exact: f32 x (dot_unit); q8: int8 x and __dp4a
 //     (dot_unit_q8), act stored on the Q8_1 grid as int8 + scales.
-//   down_kernel: grid (hidden/8, tokens), 8 warps x 1 row. Stages the k experts' 8 down rows
-//     (before waiting for gate_up: programmatic dependent launch, pdl.cuh) and the k act vectors,
-//     then lanes walk (expert j, unit) items of all k experts, so short rows (ffn 768 = 12
-//     units) keep every lane busy; out = h + sum_j w_j * (W_down_j act_j), in a fixed order.
+//   down_kernel: grid (hidden/8, tokens), 8 warps x 1 row. Stages the down rows of up to 8 of
+//     the token's experts (before waiting for gate_up: programmatic dependent launch, pdl.cuh)
+//     and their act vectors, any k in chunks of 8; per expert j the warp's row dot y_j
+//     (row_dot_q8: lanes over 64-value units, butterfly), out = h + sum_j w_j * y_j in slot
+//     order. The grouped batch path (grouped.cu) computes y_j and the sum with exactly these
+//     operations, so a token's output is bitwise the same alone or in any batch.
 #include <algorithm>
 
 #include "engine/cuda/check.hpp"
@@ -24,6 +26,7 @@ namespace {
 
 constexpr int kGuRows = 32, kGuThreads = 256;  // 8 warps x 4 rows
 constexpr int kDnRows = 8, kDnThreads = 256;   // 8 warps x 1 row
+constexpr int kDnChunk = 8;                    // experts staged at once (any k: in chunks)
 
 __device__ __forceinline__ const std::uint8_t* row_ptr(const DevMat& m, int e, int r) {
   return m.data + (size_t)e * m.expert_bytes + (size_t)r * m.row_bytes;
@@ -31,21 +34,20 @@ __device__ __forceinline__ const std::uint8_t* row_ptr(const DevMat& m, int e, i
 
 // Bytes of one activation vector of n values in shared memory, 16-byte multiple.
 __host__ __device__ constexpr size_t vec_bytes(bool q8, int n) {
-  return q8 ? size_t(xpb(n)) + 4 * size_t(n / 32) * 2 + 4 * size_t(n / 16)
-            : 4 * (size_t(padded_len(n)) + size_t((n / 32 + 3) & ~3));
+  return q8 ? qx_bytes(n) : 4 * (size_t(padded_len(n)) + size_t((n / 32 + 3) & ~3));
 }
 struct VecF { float* x; float* sum; };
 __device__ __forceinline__ VecF vec_f(unsigned char* p, int n) {
   float* x = reinterpret_cast<float*>(p);
   return {x, x + padded_len(n)};
 }
-__device__ __forceinline__ QX vec_q(unsigned char* p, int n) {
-  QX v;
-  v.q = reinterpret_cast<std::int8_t*>(p);
-  v.d = reinterpret_cast<const float*>(p + xpb(n));
-  v.sd = v.d + n / 32;
-  v.s16 = reinterpret_cast<const int*>(v.sd + n / 32);
-  return v;
+__device__ __forceinline__ QX vec_q(unsigned char* p, int n) { return qx_at(p, n); }
+
+// exact mode: the f32 counterpart of row_dot_q8 (quant_q8.cuh), same lane order.
+__device__ __forceinline__ float row_dot_f(int type, const std::uint8_t* row, int units, const VecF& x, int lane) {
+  float s = 0.f;
+  for (int un = lane; un < units; un += 32) s = __fadd_rn(s, dot_unit(type, row, un, x.x, x.sum));
+  return warp_sum(s);
 }
 
 template <bool kQ8>
@@ -96,18 +98,14 @@ __global__ void __launch_bounds__(kGuThreads) gate_up_kernel(DecodeArgs a, int p
     const int r = 8 * s + warp;
     const std::uint8_t* gr = in_slot(wbuf + r * gslot, row_ptr(a.gate, e, r0 + r));
     const std::uint8_t* ur = in_slot(ubuf + r * uslot, row_ptr(a.up, e, r0 + r));
-    float g = 0.f, u = 0.f;
-    for (int un = lane; un < units; un += 32) {
-      if constexpr (kQ8) {
-        g += dot_unit_q8(a.gate.type, gr, un, xq);
-        u += dot_unit_q8(a.up.type, ur, un, xq);
-      } else {
-        g += dot_unit(a.gate.type, gr, un, xf.x, xf.sum);
-        u += dot_unit(a.up.type, ur, un, xf.x, xf.sum);
-      }
+    float g, u;
+    if constexpr (kQ8) {
+      g = row_dot_q8(a.gate.type, gr, units, xq, lane);
+      u = row_dot_q8(a.up.type, ur, units, xq, lane);
+    } else {
+      g = row_dot_f(a.gate.type, gr, units, xf, lane);
+      u = row_dot_f(a.up.type, ur, units, xf, lane);
     }
-    g = warp_sum(g);
-    u = warp_sum(u);
     if (lane == 0) act32[r] = silu(g) * u;
   }
   __syncthreads();
@@ -131,65 +129,78 @@ __global__ void __launch_bounds__(kDnThreads) down_kernel(DecodeArgs a, int toke
   extern __shared__ __align__(16) unsigned char smem[];
   const int t = token_base + blockIdx.y, tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int k = a.top_k, F = a.ffn, G = F / 32;
+  const int chunk = min(k, kDnChunk);
   const size_t vb = vec_bytes(kQ8, F);
-  std::uint8_t* wbuf = smem + k * vb;
+  std::uint8_t* wbuf = smem + chunk * vb;
   const size_t slot = slot_bytes(a.down.row_bytes);
   const int r0 = blockIdx.x * kDnRows;
-  // The router's experts are final when this kernel starts (see pdl.cuh), so the k experts'
+  auto stage_rows = [&](int j0, int nj) {
+    for (int i = warp; i < nj * kDnRows; i += kDnThreads / 32) {
+      const int jj = i / kDnRows, r = i - jj * kDnRows;
+      const int e = a.experts[(size_t)t * k + j0 + jj];
+      stage_row(wbuf + i * slot, row_ptr(a.down, e, r0 + r), a.down.row_bytes, lane, 32);
+    }
+  };
+  auto stage_acts = [&](int j0, int nj) {
+    if constexpr (kQ8) {
+      for (int i = tid; i < nj * (F / 16); i += kDnThreads) {
+        const int jj = i / (F / 16), c = i - jj * (F / 16);
+        cp_async16(smem + jj * vb + xpb(16 * c), a.act_q + ((size_t)t * k + j0 + jj) * F + 16 * c);
+      }
+      for (int i = tid; i < nj * G; i += kDnThreads) {
+        const int jj = i / G, c = i - jj * G;
+        const size_t pg = ((size_t)t * k + j0 + jj) * G + c;
+        const QX v = vec_q(smem + jj * vb, F);
+        const_cast<float*>(v.d)[c] = a.act_d[pg];
+        const_cast<float*>(v.sd)[c] = a.act_sd[pg];
+        const_cast<int*>(v.s16)[2 * c] = a.act_s16[2 * pg];
+        const_cast<int*>(v.s16)[2 * c + 1] = a.act_s16[2 * pg + 1];
+      }
+    } else {
+      for (int i = tid; i < nj * (F / 4); i += kDnThreads) {
+        const int jj = i / (F / 4), c = i - jj * (F / 4);
+        cp_async16(vec_f(smem + jj * vb, F).x + xp(4 * c), a.act + ((size_t)t * k + j0 + jj) * F + 4 * c);
+      }
+      for (int i = tid; i < nj * G; i += kDnThreads) {
+        const int jj = i / G, c = i - jj * G;
+        vec_f(smem + jj * vb, F).sum[c] = a.act_sum[((size_t)t * k + j0 + jj) * G + c];
+      }
+    }
+  };
+  // The router's experts are final when this kernel starts (see pdl.cuh), so the first experts'
   // down rows are staged before waiting for gate_up's act: the copies overlap gate_up.
-  for (int i = warp; i < k * kDnRows; i += kDnThreads / 32) {
-    const int j = i / kDnRows, r = i - j * kDnRows;
-    const int e = a.experts[(size_t)t * k + j];
-    stage_row(wbuf + i * slot, row_ptr(a.down, e, r0 + r), a.down.row_bytes, lane, 32);
-  }
+  stage_rows(0, chunk);
   cp_async_commit();
   pdl_wait();
   pdl_launch_dependents();
-  if constexpr (kQ8) {
-    for (int i = tid; i < k * (F / 16); i += kDnThreads) {
-      const int j = i / (F / 16), c = i - j * (F / 16);
-      cp_async16(smem + j * vb + xpb(16 * c), a.act_q + ((size_t)t * k + j) * F + 16 * c);
-    }
-    for (int i = tid; i < k * G; i += kDnThreads) {
-      const int j = i / G, c = i - j * G;
-      const QX v = vec_q(smem + j * vb, F);
-      const_cast<float*>(v.d)[c] = a.act_d[((size_t)t * k + j) * G + c];
-      const_cast<float*>(v.sd)[c] = a.act_sd[((size_t)t * k + j) * G + c];
-      const_cast<int*>(v.s16)[2 * c] = a.act_s16[((size_t)t * k + j) * (F / 16) + 2 * c];
-      const_cast<int*>(v.s16)[2 * c + 1] = a.act_s16[((size_t)t * k + j) * (F / 16) + 2 * c + 1];
-    }
-  } else {
-    for (int i = tid; i < k * (F / 4); i += kDnThreads) {
-      const int j = i / (F / 4), c = i - j * (F / 4);
-      cp_async16(vec_f(smem + j * vb, F).x + xp(4 * c), a.act + ((size_t)t * k + j) * F + 4 * c);
-    }
-    for (int i = tid; i < k * G; i += kDnThreads) {
-      const int j = i / G, c = i - j * G;
-      vec_f(smem + j * vb, F).sum[c] = a.act_sum[((size_t)t * k + j) * G + c];
-    }
-  }
-  cp_async_commit();
   const int units = F / 64;
   const int r = r0 + warp;
+  // out = h + sum_j w_j * y_j in slot order, y_j = the warp's row dot: the same operations in
+  // the same order as the grouped path's down + combine kernels (grouped.cu).
   float acc = 0.f;
-  cp_async_wait<0>();
-  __syncthreads();
-  for (int it = lane; it < k * units; it += 32) {
-    const int j = it / units, un = it - j * units;
-    const float w = a.weights[(size_t)t * k + j];
-    const int e = a.experts[(size_t)t * k + j];
-    const std::uint8_t* row = in_slot(wbuf + (j * kDnRows + warp) * slot, row_ptr(a.down, e, r));
-    if constexpr (kQ8) {
-      acc += w * dot_unit_q8(a.down.type, row, un, vec_q(smem + j * vb, F));
-    } else {
-      const VecF v = vec_f(smem + j * vb, F);
-      acc += w * dot_unit(a.down.type, row, un, v.x, v.sum);
+  for (int j0 = 0; j0 < k; j0 += chunk) {
+    const int nj = min(chunk, k - j0);
+    if (j0 > 0) {
+      __syncthreads();  // the previous chunk is consumed
+      stage_rows(j0, nj);
+    }
+    stage_acts(j0, nj);
+    cp_async_commit();
+    cp_async_wait<0>();
+    __syncthreads();
+    for (int jj = 0; jj < nj; ++jj) {
+      const int j = j0 + jj;
+      const int e = a.experts[(size_t)t * k + j];
+      const std::uint8_t* row = in_slot(wbuf + (jj * kDnRows + warp) * slot, row_ptr(a.down, e, r));
+      float y;
+      if constexpr (kQ8) y = row_dot_q8(a.down.type, row, units, vec_q(smem + jj * vb, F), lane);
+      else y = row_dot_f(a.down.type, row, units, vec_f(smem + jj * vb, F), lane);
+      acc = __fadd_rn(acc, __fmul_rn(a.weights[(size_t)t * k + j], y));
     }
   }
-  acc = warp_sum(acc);
   if (lane == 0) {
     const size_t o = (size_t)t * a.hidden + r;
-    a.out[o] = a.h[o] + acc;
+    a.out[o] = __fadd_rn(a.h[o], acc);
   }
 }
 
@@ -197,7 +208,7 @@ size_t gate_up_smem(const DecodeArgs& a) {
   return vec_bytes(a.q8, a.hidden) + kGuRows * (slot_bytes(a.gate.row_bytes) + slot_bytes(a.up.row_bytes));
 }
 size_t down_smem(const DecodeArgs& a) {
-  return size_t(a.top_k) * (vec_bytes(a.q8, a.ffn) + kDnRows * slot_bytes(a.down.row_bytes));
+  return size_t(std::min(a.top_k, kDnChunk)) * (vec_bytes(a.q8, a.ffn) + kDnRows * slot_bytes(a.down.row_bytes));
 }
 
 }  // namespace

@@ -1,25 +1,33 @@
-// Batch path (q8 mode, T > 8): tokens grouped by expert on the device, then grouped GEMMs on
-// fp16 tensor cores (mma.sync m16n8k16, f32 accumulation).
+// Batch path (q8 mode, T > 8): tokens grouped by expert on the device, then per-expert tiles
+// that share each staged weight row among up to 32 (token, slot) pairs.
 //   group_kernel: one block; a stable counting sort of the T*k (token, slot) pairs by expert,
 //     plus a tile list (expert, first sorted pair, count <= kBM). Integer work only.
-//   mma_kernel<gate_up>: a block = one tile of <= kBM pairs of one expert x kBW weight rows
-//     (gate_up: 64 gate rows + the same 64 up rows). Each K step dequantises one 256-value
-//     super-block per weight row into shared memory as fp16 and stages the pairs' activations;
-//     8 warps, each 16 weight rows x 32 pairs. gate_up's epilogue applies SwiGLU and rounds to
-//     the Q8_1 grid per 32 ffn values; down's writes y[pair, row].
-//   combine_kernel: h' = h + sum_j w_j y[t*k + j], in slot order (deterministic).
+//   gate_up_tile_kernel: a block = one tile x 32 ffn rows (32 gate + 32 up rows staged once);
+//     the pairs' Q8_1 activations (written by the router) are staged 8 at a time, and each
+//     (pair, row) dot is row_dot_q8 (quant_q8.cuh): integer __dp4a sums per 16/32 values with
+//     the scales applied in f32 afterwards, so no intermediate leaves the f32 range when the
+//     f32 result does not (an fp16 tensor-core path overflowed on extreme scales), and each
+//     value is bitwise the decode kernels' value. SwiGLU and the Q8_1 rounding of act per 32
+//     ffn values are the decode kernel's operations too.
+//   down_tile_kernel: the same for the down rows: y[pair, row] = row_dot_q8.
+//   combine_kernel: h' = h + sum_j w_j y[t*k + j], in slot order, with explicitly rounded
+//     operations: what down_kernel (decode.cu) computes for a token alone.
+#include <algorithm>
+
 #include "engine/cuda/check.hpp"
 #include "engine/cuda/kernels.hpp"
 #include "engine/cuda/quant_dev.cuh"
+#include "engine/cuda/quant_q8.cuh"
+#include "engine/cuda/stage.cuh"
 #include "engine/cuda/warp.cuh"
 
 namespace pv::engine::cuda {
 namespace {
 
-constexpr int kBM = 32;           // pairs per tile
-constexpr int kBW = 128;          // weight rows per block
-constexpr int kLDS = 256 + 8;     // fp16 row stride in shared memory (16-byte pad: no bank conflicts)
-constexpr int kMmaThreads = 256;  // 8 warps, 16 weight rows each
+constexpr int kBM = 32;            // pairs per tile
+constexpr int kRows = 32;          // weight rows per block (gate_up: 32 gate + 32 up rows)
+constexpr int kPC = 8;             // pairs' activations staged at once
+constexpr int kTileThreads = 256;  // 8 warps
 constexpr int kGroupThreads = 1024;
 
 __global__ void __launch_bounds__(kGroupThreads) group_kernel(const std::int32_t* experts, int n_pairs,
@@ -91,96 +99,106 @@ __global__ void __launch_bounds__(kGroupThreads) group_kernel(const std::int32_t
   }
 }
 
-__device__ __forceinline__ void mma16816(float* c, const std::uint32_t* a, std::uint32_t b0, std::uint32_t b1) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-      "{%0,%1,%2,%3};\n"
-      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+__device__ __forceinline__ const std::uint8_t* row_ptr(const DevMat& m, int e, int r) {
+  return m.data + (size_t)e * m.expert_bytes + (size_t)r * m.row_bytes;
 }
 
-template <bool kGateUp>
-__global__ void __launch_bounds__(kMmaThreads) mma_kernel(GroupedArgs a) {
-  extern __shared__ __align__(16) unsigned char msm[];
-  __half* W = reinterpret_cast<__half*>(msm);  // [kBW][kLDS]
-  __half* X = W + kBW * kLDS;                  // [kBM][kLDS]
+// Stages the Q8_1 vectors (n values each) of pairs [p0, p0 + np) of the tile into QX layouts
+// at buf (qx_bytes(n) apart); `src(p)` gives the vector index in the global arrays.
+template <class Src>
+__device__ __forceinline__ void stage_qx(unsigned char* buf, int n, int p0, int np, const std::int8_t* q,
+                                         const float* d, const float* sd, const int* s16, Src src) {
+  const int tid = threadIdx.x, vb = int(qx_bytes(n));
+  for (int i = tid; i < np * (n / 16); i += kTileThreads) {
+    const int p = i / (n / 16), c = i - p * (n / 16);
+    cp_async16(buf + p * vb + xpb(16 * c), q + (size_t)src(p0 + p) * n + 16 * c);
+  }
+  for (int i = tid; i < np * (n / 32); i += kTileThreads) {
+    const int p = i / (n / 32), c = i - p * (n / 32);
+    const size_t g = (size_t)src(p0 + p) * (n / 32) + c;
+    const QX v = qx_at(buf + p * vb, n);
+    const_cast<float*>(v.d)[c] = d[g];
+    const_cast<float*>(v.sd)[c] = sd[g];
+    const_cast<int*>(v.s16)[2 * c] = s16[2 * g];
+    const_cast<int*>(v.s16)[2 * c + 1] = s16[2 * g + 1];
+  }
+  cp_async_commit();
+  cp_async_wait<0>();
+  __syncthreads();
+}
+
+__global__ void __launch_bounds__(kTileThreads) gate_up_tile_kernel(GroupedArgs a) {
+  extern __shared__ __align__(16) unsigned char smem[];
+  __shared__ int pid[kBM];
+  __shared__ float act32[kPC][kRows];
+  const int tile = blockIdx.y;
+  if (tile >= a.tiles[0]) return;
+  const int e = a.tiles[1 + 3 * tile], start = a.tiles[2 + 3 * tile], cnt = a.tiles[3 + 3 * tile];
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, H = a.hidden;
+  if (tid < kBM) pid[tid] = tid < cnt ? a.sorted[start + tid] : -1;
+  const size_t gslot = slot_bytes(a.gate.row_bytes), uslot = slot_bytes(a.up.row_bytes);
+  std::uint8_t* gbuf = smem;
+  std::uint8_t* ubuf = gbuf + kRows * gslot;
+  unsigned char* xbuf = ubuf + kRows * uslot;
+  const int r0 = blockIdx.x * kRows;
+  for (int i = warp; i < 2 * kRows; i += kTileThreads / 32) {
+    const int r = i & (kRows - 1);
+    if (i < kRows) stage_row(gbuf + r * gslot, row_ptr(a.gate, e, r0 + r), a.gate.row_bytes, lane, 32);
+    else stage_row(ubuf + r * uslot, row_ptr(a.up, e, r0 + r), a.up.row_bytes, lane, 32);
+  }
+  cp_async_commit();
+  __syncthreads();  // pid
+  const int units = H / 64, G = a.ffn / 32;
+  for (int p0 = 0; p0 < cnt; p0 += kPC) {
+    const int np = min(kPC, cnt - p0);
+    if (p0 > 0) __syncthreads();  // the previous pairs' vectors and act32 are consumed
+    stage_qx(xbuf, H, p0, np, a.xq, a.xd, a.xsd, a.xs16, [&](int p) { return pid[p] / a.top_k; });
+    for (int r = warp; r < kRows; r += kTileThreads / 32) {
+      float g[kPC], u[kPC];
+      row_dot_q8_n<kPC>(a.gate.type, in_slot(gbuf + r * gslot, row_ptr(a.gate, e, r0 + r)), units, xbuf, H, np, lane, g);
+      row_dot_q8_n<kPC>(a.up.type, in_slot(ubuf + r * uslot, row_ptr(a.up, e, r0 + r)), units, xbuf, H, np, lane, u);
+      if (lane == 0)
+#pragma unroll
+        for (int p = 0; p < kPC; ++p)
+          if (p < np) act32[p][r] = silu(g[p]) * u[p];
+    }
+    __syncthreads();
+    for (int p = warp; p < np; p += kTileThreads / 32) {
+      const int pair = pid[p0 + p];
+      q8_store(act32[p][lane], a.act_q + (size_t)pair * a.ffn + r0 + lane, a.act_d + (size_t)pair * G + blockIdx.x,
+               a.act_sd + (size_t)pair * G + blockIdx.x,
+               a.act_s16 + (size_t)pair * (a.ffn / 16) + 2 * blockIdx.x + (lane >> 4), lane);
+    }
+  }
+}
+
+__global__ void __launch_bounds__(kTileThreads) down_tile_kernel(GroupedArgs a) {
+  extern __shared__ __align__(16) unsigned char smem[];
   __shared__ int pid[kBM];
   const int tile = blockIdx.y;
   if (tile >= a.tiles[0]) return;
   const int e = a.tiles[1 + 3 * tile], start = a.tiles[2 + 3 * tile], cnt = a.tiles[3 + 3 * tile];
-  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, t4 = lane & 3;
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, F = a.ffn;
   if (tid < kBM) pid[tid] = tid < cnt ? a.sorted[start + tid] : -1;
+  const size_t slot = slot_bytes(a.down.row_bytes);
+  unsigned char* xbuf = smem + kRows * slot;
+  const int r0 = blockIdx.x * kRows;
+  for (int r = warp; r < kRows; r += kTileThreads / 32)
+    stage_row(smem + r * slot, row_ptr(a.down, e, r0 + r), a.down.row_bytes, lane, 32);
+  cp_async_commit();
   __syncthreads();
-  const int K = kGateUp ? a.hidden : a.ffn;
-  const int n0 = blockIdx.x * (kGateUp ? kBW / 2 : kBW);
-  // Thread -> (weight row wr of the tile, half of the super-block); rows 0..63 of a gate_up
-  // tile are gate rows n0.., rows 64..127 the up rows n0.. .
-  const int wr = tid & (kBW - 1), part = tid / kBW;
-  const DevMat& wm = kGateUp ? (wr < 64 ? a.gate : a.up) : a.down;
-  const int wrow = kGateUp ? n0 + (wr & 63) : n0 + wr;
-  const std::uint8_t* wptr = wm.data + (size_t)e * wm.expert_bytes + (size_t)wrow * wm.row_bytes;
-  float acc[4][4] = {};
-  for (int kb = 0; kb < K / 256; ++kb) {
-    dequant_superblock_half(wm.type, wptr, kb, part, W + wr * kLDS);
+  const int units = F / 64;
+  for (int p0 = 0; p0 < cnt; p0 += kPC) {
+    const int np = min(kPC, cnt - p0);
+    if (p0 > 0) __syncthreads();
+    stage_qx(xbuf, F, p0, np, a.act_q, a.act_d, a.act_sd, a.act_s16, [&](int p) { return pid[p]; });
+    for (int r = warp; r < kRows; r += kTileThreads / 32) {
+      float y[kPC];
+      row_dot_q8_n<kPC>(a.down.type, in_slot(smem + r * slot, row_ptr(a.down, e, r0 + r)), units, xbuf, F, np, lane, y);
+      if (lane == 0)
 #pragma unroll
-    for (int i = 0; i < kBM * 32 / kMmaThreads; ++i) {
-      const int idx = tid + kMmaThreads * i, p = idx >> 5, c = idx & 31;
-      uint4 v = make_uint4(0, 0, 0, 0);
-      if (p < cnt) {
-        const __half* src = kGateUp ? a.xh + (size_t)(pid[p] / a.top_k) * a.hidden
-                                    : a.acth + (size_t)pid[p] * a.ffn;
-        v = *reinterpret_cast<const uint4*>(src + kb * 256 + 8 * c);
-      }
-      *reinterpret_cast<uint4*>(X + p * kLDS + 8 * c) = v;
-    }
-    __syncthreads();
-#pragma unroll 4
-    for (int ks = 0; ks < 16; ++ks) {
-      const int kk = 16 * ks + 2 * t4;
-      std::uint32_t af[4];
-      const __half* base = W + (16 * warp + g) * kLDS + kk;
-      af[0] = *reinterpret_cast<const std::uint32_t*>(base);
-      af[1] = *reinterpret_cast<const std::uint32_t*>(base + 8 * kLDS);
-      af[2] = *reinterpret_cast<const std::uint32_t*>(base + 8);
-      af[3] = *reinterpret_cast<const std::uint32_t*>(base + 8 * kLDS + 8);
-#pragma unroll
-      for (int nf = 0; nf < 4; ++nf) {
-        const __half* bb = X + (8 * nf + g) * kLDS + kk;
-        const std::uint32_t b0 = *reinterpret_cast<const std::uint32_t*>(bb);
-        const std::uint32_t b1 = *reinterpret_cast<const std::uint32_t*>(bb + 8);
-        mma16816(acc[nf], af, b0, b1);
-      }
-    }
-    __syncthreads();
-  }
-  if constexpr (kGateUp) {
-    float* C = reinterpret_cast<float*>(msm);  // [kBW][kBM + 1], reuses the weight tile
-#pragma unroll
-    for (int nf = 0; nf < 4; ++nf) {
-      const int m = 16 * warp + g, n = 8 * nf + 2 * t4;
-      C[m * (kBM + 1) + n] = acc[nf][0];
-      C[m * (kBM + 1) + n + 1] = acc[nf][1];
-      C[(m + 8) * (kBM + 1) + n] = acc[nf][2];
-      C[(m + 8) * (kBM + 1) + n + 1] = acc[nf][3];
-    }
-    __syncthreads();
-    for (int gi = warp; gi < 2 * kBM; gi += kMmaThreads / 32) {
-      const int p = gi >> 1, n = 32 * (gi & 1) + lane;
-      const float v = q8_round(silu(C[n * (kBM + 1) + p]) * C[(64 + n) * (kBM + 1) + p]);
-      if (p < cnt) a.acth[(size_t)pid[p] * a.ffn + n0 + n] = __float2half_rn(v);
-    }
-  } else {
-#pragma unroll
-    for (int nf = 0; nf < 4; ++nf) {
-      const int m = n0 + 16 * warp + g, p = 8 * nf + 2 * t4;
-      if (p < cnt) {
-        a.y[(size_t)pid[p] * a.hidden + m] = acc[nf][0];
-        a.y[(size_t)pid[p] * a.hidden + m + 8] = acc[nf][2];
-      }
-      if (p + 1 < cnt) {
-        a.y[(size_t)pid[p + 1] * a.hidden + m] = acc[nf][1];
-        a.y[(size_t)pid[p + 1] * a.hidden + m + 8] = acc[nf][3];
-      }
+        for (int p = 0; p < kPC; ++p)
+          if (p < np) a.y[(size_t)pid[p0 + p] * a.hidden + r0 + r] = y[p];
     }
   }
 }
@@ -190,12 +208,15 @@ __global__ void combine_kernel(GroupedArgs a) {
   for (int i = threadIdx.x; i < a.hidden; i += blockDim.x) {
     float s = 0.f;
     for (int j = 0; j < a.top_k; ++j)
-      s += a.weights[(size_t)t * a.top_k + j] * a.y[((size_t)t * a.top_k + j) * a.hidden + i];
-    a.out[(size_t)t * a.hidden + i] = a.h[(size_t)t * a.hidden + i] + s;
+      s = __fadd_rn(s, __fmul_rn(a.weights[(size_t)t * a.top_k + j], a.y[((size_t)t * a.top_k + j) * a.hidden + i]));
+    a.out[(size_t)t * a.hidden + i] = __fadd_rn(a.h[(size_t)t * a.hidden + i], s);
   }
 }
 
-constexpr size_t kMmaSmem = sizeof(__half) * (kBW + kBM) * kLDS;
+size_t gate_up_tile_smem(const GroupedArgs& a) {
+  return kRows * (slot_bytes(a.gate.row_bytes) + slot_bytes(a.up.row_bytes)) + kPC * qx_bytes(a.hidden);
+}
+size_t down_tile_smem(const GroupedArgs& a) { return kRows * slot_bytes(a.down.row_bytes) + kPC * qx_bytes(a.ffn); }
 
 }  // namespace
 
@@ -204,9 +225,14 @@ int grouped_max_tiles(int tokens, int top_k, int n_experts) {
   return (pairs + kBM - 1) / kBM + (pairs < n_experts ? pairs : n_experts);
 }
 
+std::size_t grouped_smem_needed(const GroupedArgs& a) {
+  return std::max(gate_up_tile_smem(a), down_tile_smem(a));
+}
+
 void configure_grouped() {
-  PV_CUDA_CHECK(cudaFuncSetAttribute(mma_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kMmaSmem));
-  PV_CUDA_CHECK(cudaFuncSetAttribute(mma_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kMmaSmem));
+  const int max = 200 * 1024;
+  PV_CUDA_CHECK(cudaFuncSetAttribute(gate_up_tile_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+  PV_CUDA_CHECK(cudaFuncSetAttribute(down_tile_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
   PV_CUDA_CHECK(cudaFuncSetAttribute(group_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024));
 }
 
@@ -216,10 +242,10 @@ void launch_grouped(const GroupedArgs& a, cudaStream_t stream) {
   group_kernel<<<1, kGroupThreads, gsmem, stream>>>(a.experts, pairs, a.n_experts, a.sorted, a.tiles);
   PV_CUDA_CHECK_LAUNCH("group_kernel<<<...>>>");
   const int max_tiles = grouped_max_tiles(a.tokens, a.top_k, a.n_experts);
-  mma_kernel<true><<<dim3(a.ffn / (kBW / 2), max_tiles), kMmaThreads, kMmaSmem, stream>>>(a);
-  PV_CUDA_CHECK_LAUNCH("mma_kernel<gate_up><<<...>>>");
-  mma_kernel<false><<<dim3(a.hidden / kBW, max_tiles), kMmaThreads, kMmaSmem, stream>>>(a);
-  PV_CUDA_CHECK_LAUNCH("mma_kernel<down><<<...>>>");
+  gate_up_tile_kernel<<<dim3(a.ffn / kRows, max_tiles), kTileThreads, gate_up_tile_smem(a), stream>>>(a);
+  PV_CUDA_CHECK_LAUNCH("gate_up_tile_kernel<<<...>>>");
+  down_tile_kernel<<<dim3(a.hidden / kRows, max_tiles), kTileThreads, down_tile_smem(a), stream>>>(a);
+  PV_CUDA_CHECK_LAUNCH("down_tile_kernel<<<...>>>");
   combine_kernel<<<a.tokens, 256, 0, stream>>>(a);
   PV_CUDA_CHECK_LAUNCH("combine_kernel<<<...>>>");
 }

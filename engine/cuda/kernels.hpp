@@ -10,10 +10,9 @@
 //                     q = round(x/d)), integer dot products with the weights' quants (__dp4a,
 //                     exact), scales applied per 16/32 values in f32.
 //   decode down       as gate/up, on the SwiGLU output (q8: quantised per 32 ffn values).
-//   grouped MMA       q8 mode with T > 8 only: the same Q8_1-grid activations stored as fp16
-//                     (|q| <= 127 times d: 2^-11 relative rounding, far under the int8 step),
-//                     weights dequantised to fp16 in shared memory, fp16 tensor-core MMA with
-//                     f32 accumulation.
+//   grouped tiles     q8 mode with T > 8 only: the same int8 activations and __dp4a row dots
+//                     as the decode kernels, a staged weight row shared by up to 32 pairs of
+//                     one expert; every output is bitwise the decode kernels' output.
 #include <cstddef>
 #include <cstdint>
 
@@ -38,7 +37,12 @@ struct RouterArgs {
   bool q8 = false;
   bool racy = false;            // Fault::cuda_reduction_race
   float* xn = nullptr;          // [T, hidden] normalised (q8: on the int8 grid)
-  __half* xh = nullptr;         // [T, hidden] fp16 copy of xn, or null
+  // q8 grouped path only (else null): xn quantised again exactly as gate_up_kernel does
+  // (q8_store per 32 values): int8 q, scale d, d * sum q per 32 values, sum q per 16 values.
+  std::int8_t* xq = nullptr;    // [T, hidden]
+  float* xd = nullptr;          // [T, hidden/32]
+  float* xsd = nullptr;         // [T, hidden/32]
+  int* xs16 = nullptr;          // [T, hidden/16]
   float* probs = nullptr;       // [T, E]
   std::int32_t* experts = nullptr;  // [T, k]
   float* weights = nullptr;     // [T, k]
@@ -78,18 +82,26 @@ struct GroupedArgs {
   DevMat gate, up, down;
   int tokens = 0, top_k = 0, hidden = 0, ffn = 0, n_experts = 0;
   const float* h = nullptr;
-  const __half* xh = nullptr;             // [T, hidden]
+  const std::int8_t* xq = nullptr;        // router's Q8_1 activations (RouterArgs::xq etc.)
+  const float* xd = nullptr;
+  const float* xsd = nullptr;
+  const int* xs16 = nullptr;
   const std::int32_t* experts = nullptr;  // [T, k]
   const float* weights = nullptr;         // [T, k]
   // workspace (sizes from grouped_workspace)
   std::int32_t* sorted = nullptr;   // [T*k] pair ids sorted by expert (stable)
   std::int32_t* tiles = nullptr;    // [max_tiles * 3 + 1] (expert, start, count), last: count
-  __half* acth = nullptr;           // [T*k, ffn]
+  std::int8_t* act_q = nullptr;     // [T*k, ffn] SwiGLU output on the Q8_1 grid (as DecodeArgs)
+  float* act_d = nullptr;           // [T*k, ffn/32]
+  float* act_sd = nullptr;          // [T*k, ffn/32]
+  int* act_s16 = nullptr;           // [T*k, ffn/16]
   float* y = nullptr;               // [T*k, hidden]
   float* out = nullptr;             // [T, hidden]
 };
 int grouped_max_tiles(int tokens, int top_k, int n_experts);
-// Tokens grouped by expert on the device, then fp16 tensor-core grouped GEMMs.
+// Dynamic shared memory the grouped kernels need for these shapes (checked at load()).
+std::size_t grouped_smem_needed(const GroupedArgs& a);
+// Tokens grouped by expert on the device, then per-expert tiles of integer row dots.
 void launch_grouped(const GroupedArgs& a, cudaStream_t stream);
 
 // Sets the dynamic shared-memory limits of the kernels once per device (idempotent).

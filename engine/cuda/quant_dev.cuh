@@ -5,7 +5,6 @@
 //    partition a row: Q4_K unit u = 64-value chunk u&3 of super-block u>>2; Q6_K unit u = the
 //    16 l-values [16(u&1), 16(u&1)+16) of half (u>>1)&1 of super-block u>>2, i.e. 4 groups of 16
 //    values 32 apart; Q8_0 unit u = blocks 2u and 2u+1.
-//  * dequant_superblock_half: 256 values of a row as fp16 into shared memory (MMA kernels).
 // Activations sit in shared memory in a padded layout, value i at xp(i) = i + 4*(i/64), so
 // lanes that read different units at the same offset hit different banks.
 #include <cstdint>
@@ -156,114 +155,6 @@ __device__ __forceinline__ float dot_unit(int type, const std::uint8_t* row, int
   if (type == kQ4_K) return dot_unit_q4k(row, u, xs, xsum);
   if (type == kQ6_K) return dot_unit_q6k(row, u, xs);
   return dot_unit_q8_0(row, u, xs);
-}
-
-// fp16 pairs without conversion instructions (cvt runs at a quarter of the FP32 rate): two
-// small unsigned integers a, b (< 1024) placed in the mantissas of 1024.0 give the half2
-// (1024 + a, 1024 + b) exactly; HSUB2 of the offset is exact, one HFMA2/HMUL2 applies the scale.
-__device__ __forceinline__ __half2 h2_bits(std::uint32_t v) { return *reinterpret_cast<__half2*>(&v); }
-__device__ __forceinline__ std::uint32_t h2_u32(__half2 v) { return *reinterpret_cast<std::uint32_t*>(&v); }
-// Bytes i and i+1 of w (i even) as 16-bit lanes: [b_i, 0, b_{i+1}, 0].
-__device__ __forceinline__ std::uint32_t spread2(std::uint32_t w, int i) {
-  return __byte_perm(w, 0u, i == 0 ? 0x4140u : 0x4342u);
-}
-
-// Super-block kb of a row (256 values) dequantised to fp16 at dst (16-byte aligned), in f16
-// arithmetic on exact integer quants: each value is round(round(d*sc) * q - round(dmin*m)),
-// within about 2^-10 relative of the f32 value.
-// Only the 128-value half `part` (0 or 1) of the super-block is written (values
-// [128 part, 128 part + 128) of dst).
-__device__ __forceinline__ void dequant_superblock_half(int type, const std::uint8_t* row, int kb,
-                                                        int part, __half* dst) {
-  const __half2 k1024 = h2_bits(0x64006400u);
-  if (type == kQ4_K) {
-    const std::uint8_t* blk = row + kb * 144;
-    const uint4 hdr = *reinterpret_cast<const uint4*>(blk);
-    const float d = h2f(hdr.x), dmin = h2f(hdr.x >> 16);
-#pragma unroll
-    for (int cc = 0; cc < 2; ++cc) {
-      const int c = 2 * part + cc;
-      float sc0, m0, sc1, m1;
-      q4k_scale_min(hdr, 2 * c, sc0, m0);
-      q4k_scale_min(hdr, 2 * c + 1, sc1, m1);
-      const __half2 a0 = __float2half2_rn(d * sc0), b0 = __float2half2_rn(-dmin * m0);
-      const __half2 a1 = __float2half2_rn(d * sc1), b1 = __float2half2_rn(-dmin * m1);
-#pragma unroll
-      for (int part = 0; part < 2; ++part) {
-        const uint4 q = *reinterpret_cast<const uint4*>(blk + 16 + 32 * c + 16 * part);
-#pragma unroll
-        for (int half8 = 0; half8 < 2; ++half8) {
-          uint4 lo, hi;
-          std::uint32_t* plo = &lo.x;
-          std::uint32_t* phi = &hi.x;
-#pragma unroll
-          for (int p = 0; p < 4; ++p) {  // values 2p, 2p+1 of these 8 bytes
-            const std::uint32_t w = word_of(q, 2 * half8 + (p >> 1));
-            const std::uint32_t s2 = spread2(w, 2 * (p & 1));
-            plo[p] = h2_u32(__hfma2(__hsub2(h2_bits((s2 & 0x000F000Fu) | 0x64006400u), k1024), a0, b0));
-            phi[p] = h2_u32(__hfma2(__hsub2(h2_bits(((s2 >> 4) & 0x000F000Fu) | 0x64006400u), k1024), a1, b1));
-          }
-          *reinterpret_cast<uint4*>(dst + 64 * c + 16 * part + 8 * half8) = lo;
-          *reinterpret_cast<uint4*>(dst + 64 * c + 32 + 16 * part + 8 * half8) = hi;
-        }
-      }
-    }
-  } else if (type == kQ6_K) {
-    const std::uint8_t* blk = row + kb * 210;
-    const float d = h2f(*reinterpret_cast<const unsigned short*>(blk + 208));
-    const signed char* scales = reinterpret_cast<const signed char*>(blk + 192);
-    const __half2 k1056 = h2_bits(0x64206420u);  // 1024 + 32
-    {
-      const int h = part;
-#pragma unroll
-      for (int l8 = 0; l8 < 32; l8 += 8) {
-        const unsigned short* pa = reinterpret_cast<const unsigned short*>(blk + 64 * h + l8);
-        const unsigned short* pb = reinterpret_cast<const unsigned short*>(blk + 64 * h + 32 + l8);
-        const unsigned short* ph = reinterpret_cast<const unsigned short*>(blk + 128 + 32 * h + l8);
-        std::uint32_t A[2], B[2], Q[2];
-        A[0] = pa[0] | (std::uint32_t(pa[1]) << 16); A[1] = pa[2] | (std::uint32_t(pa[3]) << 16);
-        B[0] = pb[0] | (std::uint32_t(pb[1]) << 16); B[1] = pb[2] | (std::uint32_t(pb[3]) << 16);
-        Q[0] = ph[0] | (std::uint32_t(ph[1]) << 16); Q[1] = ph[2] | (std::uint32_t(ph[3]) << 16);
-#pragma unroll
-        for (int g = 0; g < 4; ++g) {
-          const __half2 s = __float2half2_rn(d * float(scales[8 * h + l8 / 16 + 2 * g]));
-          uint4 o;
-          std::uint32_t* po = &o.x;
-#pragma unroll
-          for (int wi = 0; wi < 2; ++wi) {
-            const std::uint32_t src = (g & 1) ? B[wi] : A[wi];
-            const std::uint32_t lo4 = (g < 2) ? (src & 0x0F0F0F0Fu) : ((src >> 4) & 0x0F0F0F0Fu);
-            const std::uint32_t q6 = lo4 | (((Q[wi] >> (2 * g)) & 0x03030303u) << 4);
-#pragma unroll
-            for (int p = 0; p < 2; ++p)
-              po[2 * wi + p] = h2_u32(__hmul2(__hsub2(h2_bits(spread2(q6, 2 * p) | 0x64006400u), k1056), s));
-          }
-          *reinterpret_cast<uint4*>(dst + 128 * h + 32 * g + l8) = o;
-        }
-      }
-    }
-  } else {  // Q8_0: 8 blocks of 32
-    const __half2 k1152 = h2_bits(0x64806480u);  // 1024 + 128
-#pragma unroll 1
-    for (int b = 4 * part; b < 4 * part + 4; ++b) {
-      const std::uint8_t* blk = row + (kb * 8 + b) * 34;
-      const __half2 dd = __float2half2_rn(h2f(*reinterpret_cast<const unsigned short*>(blk)));
-#pragma unroll
-      for (int part = 0; part < 4; ++part) {
-        const unsigned short* p = reinterpret_cast<const unsigned short*>(blk + 2 + 8 * part);
-        uint4 o;
-        std::uint32_t* po = &o.x;
-#pragma unroll
-        for (int wi = 0; wi < 2; ++wi) {
-          const std::uint32_t w = (p[2 * wi] | (std::uint32_t(p[2 * wi + 1]) << 16)) ^ 0x80808080u;
-#pragma unroll
-          for (int q = 0; q < 2; ++q)
-            po[2 * wi + q] = h2_u32(__hmul2(__hsub2(h2_bits(spread2(w, 2 * q) | 0x64006400u), k1152), dd));
-        }
-        *reinterpret_cast<uint4*>(dst + 32 * b + 8 * part) = o;
-      }
-    }
-  }
 }
 
 }  // namespace pv::engine::cuda

@@ -6,6 +6,7 @@
 // Layout of an activation vector in shared memory (QX): int8 q at xpb(i) = i + 16*(i/64) (16-byte
 // pad per 64 values: lanes reading different units hit different banks), per 32 values the scale
 // d and d*sum(q), per 16 values the integer sum(q) (Q6_K's -32 offset).
+#include <cstddef>
 #include <cstdint>
 
 #include "engine/cuda/quant_dev.cuh"
@@ -46,8 +47,12 @@ __device__ __forceinline__ float dot_q8_q4k(const std::uint8_t* row, int u, cons
   q4k_scale_min(hdr, 2 * c, sc0, mn0);
   q4k_scale_min(hdr, 2 * c + 1, sc1, mn1);
   const float d = h2f(hdr.x), dmin = h2f(hdr.x >> 16);
-  return d * (sc0 * x.d[2 * u] * float(lo) + sc1 * x.d[2 * u + 1] * float(hi)) -
-         dmin * (mn0 * x.sd[2 * u] + mn1 * x.sd[2 * u + 1]);
+  // Explicitly rounded operations (never contracted into FMAs), so every kernel that calls this
+  // gets bitwise the same value from the same integer sums (batch independence, see grouped.cu).
+  const float pos = __fadd_rn(__fmul_rn(__fmul_rn(sc0, x.d[2 * u]), float(lo)),
+                              __fmul_rn(__fmul_rn(sc1, x.d[2 * u + 1]), float(hi)));
+  const float neg = __fadd_rn(__fmul_rn(mn0, x.sd[2 * u]), __fmul_rn(mn1, x.sd[2 * u + 1]));
+  return __fsub_rn(__fmul_rn(d, pos), __fmul_rn(dmin, neg));
 }
 
 __device__ __forceinline__ float dot_q8_q6k(const std::uint8_t* row, int u, const QX& x) {
@@ -70,10 +75,11 @@ __device__ __forceinline__ float dot_q8_q6k(const std::uint8_t* row, int u, cons
   }
   // sum (q - 32) x = sum q x - 32 sum x, per 16 values
   const int b16 = base >> 4;
-  return d * (float(sc[0]) * x.d[base >> 5] * float(g0 - 32 * x.s16[b16]) +
-              float(sc[2]) * x.d[(base + 32) >> 5] * float(g1 - 32 * x.s16[b16 + 2]) +
-              float(sc[4]) * x.d[(base + 64) >> 5] * float(g2 - 32 * x.s16[b16 + 4]) +
-              float(sc[6]) * x.d[(base + 96) >> 5] * float(g3 - 32 * x.s16[b16 + 6]));
+  const float t0 = __fmul_rn(__fmul_rn(float(sc[0]), x.d[base >> 5]), float(g0 - 32 * x.s16[b16]));
+  const float t1 = __fmul_rn(__fmul_rn(float(sc[2]), x.d[(base + 32) >> 5]), float(g1 - 32 * x.s16[b16 + 2]));
+  const float t2 = __fmul_rn(__fmul_rn(float(sc[4]), x.d[(base + 64) >> 5]), float(g2 - 32 * x.s16[b16 + 4]));
+  const float t3 = __fmul_rn(__fmul_rn(float(sc[6]), x.d[(base + 96) >> 5]), float(g3 - 32 * x.s16[b16 + 6]));
+  return __fmul_rn(d, __fadd_rn(__fadd_rn(__fadd_rn(t0, t1), t2), t3));
 }
 
 __device__ __forceinline__ float dot_q8_q8_0(const std::uint8_t* row, int u, const QX& x) {
@@ -87,7 +93,7 @@ __device__ __forceinline__ float dot_q8_q8_0(const std::uint8_t* row, int u, con
 #pragma unroll
     for (int w = 0; w < 8; ++w)
       s = __dp4a(int(w < 4 ? word_of(q0, w) : word_of(q1, w - 4)), xword(x, 64 * u + 32 * b + 4 * w), s);
-    r += d * x.d[2 * u + b] * float(s);
+    r = __fadd_rn(r, __fmul_rn(__fmul_rn(d, x.d[2 * u + b]), float(s)));
   }
   return r;
 }
@@ -96,6 +102,64 @@ __device__ __forceinline__ float dot_unit_q8(int type, const std::uint8_t* row, 
   if (type == kQ4_K) return dot_q8_q4k(row, u, x);
   if (type == kQ6_K) return dot_q8_q6k(row, u, x);
   return dot_q8_q8_0(row, u, x);
+}
+
+// Bytes of one activation vector of n values in the QX layout in shared memory, 16-byte multiple.
+__host__ __device__ constexpr std::size_t qx_bytes(int n) {
+  return std::size_t(xpb(n)) + 4 * std::size_t(n / 32) * 2 + 4 * std::size_t(n / 16);
+}
+__device__ __forceinline__ QX qx_at(unsigned char* p, int n) {
+  QX v;
+  v.q = reinterpret_cast<std::int8_t*>(p);
+  v.d = reinterpret_cast<const float*>(p + xpb(n));
+  v.sd = v.d + n / 32;
+  v.s16 = reinterpret_cast<const int*>(v.sd + n / 32);
+  return v;
+}
+
+// Dot of a whole row with x by one warp: lane l sums units l, l + 32, ... in order, then a
+// butterfly. Every q8 kernel (decode and grouped) computes a (row, activation vector) dot with
+// exactly this function, so the result depends only on the row and x, never on the batch.
+__device__ __forceinline__ float row_dot_q8(int type, const std::uint8_t* row, int units, const QX& x, int lane) {
+  float s = 0.f;
+  for (int un = lane; un < units; un += 32) s = __fadd_rn(s, dot_unit_q8(type, row, un, x));
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) s = __fadd_rn(s, __shfl_xor_sync(0xffffffffu, s, o));
+  return s;
+}
+
+
+// row_dot_q8 of one row with the np <= NP vectors at xs, xs + qx_bytes(n), ... (QX layouts of
+// n values): each lane reads its weight unit once for all vectors (the loads are common
+// subexpressions of the unrolled calls), and every result is bitwise row_dot_q8's.
+template <int NP>
+__device__ __forceinline__ void row_dot_q8_n(int type, const std::uint8_t* row, int units, unsigned char* xs, int n,
+                                             int np, int lane, float* out) {
+  float s[NP];
+#pragma unroll
+  for (int p = 0; p < NP; ++p) s[p] = 0.f;
+  const std::size_t vb = qx_bytes(n);
+  for (int un = lane; un < units; un += 32) {
+    if (type == kQ4_K) {
+#pragma unroll
+      for (int p = 0; p < NP; ++p)
+        if (p < np) s[p] = __fadd_rn(s[p], dot_q8_q4k(row, un, qx_at(xs + p * vb, n)));
+    } else if (type == kQ6_K) {
+#pragma unroll
+      for (int p = 0; p < NP; ++p)
+        if (p < np) s[p] = __fadd_rn(s[p], dot_q8_q6k(row, un, qx_at(xs + p * vb, n)));
+    } else {
+#pragma unroll
+      for (int p = 0; p < NP; ++p)
+        if (p < np) s[p] = __fadd_rn(s[p], dot_q8_q8_0(row, un, qx_at(xs + p * vb, n)));
+    }
+  }
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1)
+#pragma unroll
+    for (int p = 0; p < NP; ++p) s[p] = __fadd_rn(s[p], __shfl_xor_sync(0xffffffffu, s[p], o));
+#pragma unroll
+  for (int p = 0; p < NP; ++p) out[p] = s[p];
 }
 
 // Quantises one value per lane onto the Q8_1 grid of its 32-lane group (warp_max etc. from

@@ -15,6 +15,7 @@
 #include "engine/cuda/check.hpp"
 #include "engine/cuda/kernels.hpp"
 #include "engine/cuda/pdl.cuh"
+#include "engine/cuda/quant_q8.cuh"
 #include "engine/cuda/warp.cuh"
 
 namespace pv::engine::cuda {
@@ -22,6 +23,7 @@ namespace {
 
 constexpr int kThreads = 128;  // 4 warps
 constexpr int kMaxRT = 8;
+constexpr int kMaxExperts = 1024;  // CudaMoeEngine::load refuses more
 
 // Deterministic block-wide sum or max of one value per thread (fixed order), via `scratch[4]`.
 template <bool kMax>
@@ -44,8 +46,9 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   float* red = xs + RT * H;         // [RT][kThreads]
   float* pz = red + RT * kThreads;  // [E] probabilities of the token being routed (+ padding)
   __shared__ float scratch[kThreads / 32];
-  __shared__ float sel_p[32];
-  __shared__ int sel_e[32];
+  __shared__ float sel_p[kMaxExperts];  // selection order (any 1 <= k <= E <= kMaxExperts)
+  __shared__ int sel_e[kMaxExperts];
+  __shared__ double sel_sum;
   __shared__ bool last;
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int t0 = blockIdx.y * RT;
@@ -112,7 +115,10 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
         if (a.q8) v = q8_round(v);
         const size_t o = (size_t)(t0 + tt) * H + 32 * g + lane;
         a.xn[o] = v;
-        if (a.xh) a.xh[o] = __float2half_rn(v);
+        if (a.xq) {
+          const size_t gi = (size_t)(t0 + tt) * (H / 32) + g;
+          q8_store(v, a.xq + o, a.xd + gi, a.xsd + gi, a.xs16 + 2 * gi + (lane >> 4), lane);
+        }
       }
     }
   }
@@ -180,11 +186,18 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
       }
     }
     __syncthreads();
-    if (tid < K) {
-      float sum = 0.f;
-      for (int j = 0; j < K; ++j) sum += sel_p[j];  // in selection order, as the CPU sums
-      a.experts[(size_t)t * K + tid] = sel_e[tid];
-      a.weights[(size_t)t * K + tid] = sum > 0.f ? sel_p[tid] / sum : 1.f / float(K);
+    // Renormalise in double, summed in selection order as the CPU does: an f32 running sum of
+    // k terms carries up to ~k * 2^-24 relative error (k = 256: 1.5e-5), in double each weight
+    // carries only its own final rounding, so the k weights sum to 1 within about 2^-24.
+    if (tid == 0) {
+      double sum = 0.0;
+      for (int j = 0; j < K; ++j) sum += double(sel_p[j]);
+      sel_sum = sum;
+    }
+    __syncthreads();
+    for (int j = tid; j < K; j += kThreads) {
+      a.experts[(size_t)t * K + j] = sel_e[j];
+      a.weights[(size_t)t * K + j] = sel_sum > 0.0 ? float(double(sel_p[j]) / sel_sum) : 1.f / float(K);
     }
     __syncthreads();
   }

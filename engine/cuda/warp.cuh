@@ -25,6 +25,6 @@ __device__ __forceinline__ float q8_round(float v) {
   return roundf(v * id) * d;
 }
 
-__device__ __forceinline__ float silu(float g) { return g / (1.f + expf(-g)); }
+__device__ __forceinline__ float silu(float g) { return __fdiv_rn(g, __fadd_rn(1.f, expf(-g))); }
 
 }  // namespace pv::engine::cuda
