@@ -105,12 +105,19 @@ inline float q6k_finish(float acc, float xd, std::uint16_t d, std::int32_t sumi)
   return acc + (xd * quant::f16_to_f32(d)) * static_cast<float>(sumi);
 }
 
-// Q6_K: the 256 values q - 32 in [-32, 31] are unpacked once per block (layout in
-// moe-facts.md); per token, sign(x, q) * |q| pair sums (|pair| <= 2 * 32 * 127, no int16
-// saturation; needs x in [-127, 127], which quantize_row_q8k guarantees) times the two 8-bit
-// scales of each 32 values. Integer sums are exact, so any order gives quant's sumi.
+// Q6_K: the 256 raw 6-bit values q in [0, 63] are unpacked once per block (layout in
+// moe-facts.md) and scaled as sum_g sc_g sum (q - 32) x = sum_g sc_g sum q x - 32 sum_g sc_g
+// bsum_g, where bsum_g is the Q8_K block's sum of x over the 16 values of group g (exact: all
+// integer). maddubs(q, x) pairs are <= 2 * 63 * 127 = 16002, no int16 saturation; the bsums
+// are those quantize_row_q8k writes (the same contract as the Q4_K min term). The scale of
+// each 16 values is broadcast once per block with one byte shuffle (scale 2c in the low
+// 128-bit lane, 2c + 1 in the high one, as maddubs' 16-value halves need), shared by all
+// tokens. Integer sums are exact, so any order gives quant's sumi.
 PV_AVX2 void q6k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* const* xs, int count, float* out) {
-  const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3), k32 = _mm256_set1_epi8(32);
+  const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3);
+  // bytes of the 16 scales reordered as s0 s2 .. s14 s1 s3 .. s15: after sign extension the low
+  // 128-bit lane holds the even scales and the high one the odd scales, as int16
+  const __m128i evenodd = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
   for (int t0 = 0; t0 < count; t0 += kTile) {
     const int nt = count - t0 < kTile ? count - t0 : kTile;
     float acc[kTile] = {};
@@ -119,10 +126,9 @@ PV_AVX2 void q6k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* c
       const std::uint8_t* blk = row + std::size_t(i) * sizeof(quant::BlockQ6K);
       const std::uint8_t* ql = blk;
       const std::uint8_t* qhp = blk + 128;
-      const auto* scales = reinterpret_cast<const std::int8_t*>(blk + 192);
       std::uint16_t dbits;
       std::memcpy(&dbits, blk + 208, 2);
-      __m256i q[8], qa[8], sc[8];
+      __m256i q[8], sc[8];
       for (int h = 0; h < 2; ++h) {
         const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 64 * h));
         const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 64 * h + 32));
@@ -132,19 +138,22 @@ PV_AVX2 void q6k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* c
                                _mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4)};
         for (int k = 0; k < 4; ++k) {
           const __m256i hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), m2), 4);
-          q[4 * h + k] = _mm256_sub_epi8(_mm256_or_si256(lo[k], hi), k32);
-          qa[4 * h + k] = _mm256_sign_epi8(q[4 * h + k], q[4 * h + k]);  // |q|
+          q[4 * h + k] = _mm256_or_si256(lo[k], hi);
         }
       }
+      const __m128i s8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 192));
+      const __m256i snat = _mm256_cvtepi8_epi16(s8);                              // s0..s15
+      const __m256i seo = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(s8, evenodd));   // evens | odds
       for (int c = 0; c < 8; ++c)
-        sc[c] = _mm256_set_m128i(_mm_set1_epi16(scales[2 * c + 1]), _mm_set1_epi16(scales[2 * c]));
+        sc[c] = _mm256_shuffle_epi8(seo, _mm256_set1_epi16(static_cast<short>((2 * c) | ((2 * c + 1) << 8))));
       for (int t = 0; t < nt; ++t) {
         const quant::BlockQ8K& x = xs[t0 + t][i];
-        __m256i sum = _mm256_setzero_si256();
+        // 32 sum_g sc_g bsum_g, |.| <= 32 * 16 * 128 * 2032: int32
+        const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.bsums));
+        __m256i sum = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(bs, snat), 5));
         for (int c = 0; c < 8; ++c) {
           const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * c));
-          const __m256i p = _mm256_maddubs_epi16(qa[c], _mm256_sign_epi8(xv, q[c]));
-          sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, sc[c]));
+          sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(q[c], xv), sc[c]));
         }
         acc[t] = q6k_finish(acc[t], x.d, dbits, hsum_i32(sum));
       }
