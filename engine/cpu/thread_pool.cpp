@@ -59,9 +59,15 @@ void ThreadPool::worker_loop(int id) {
     }
     if (stop_) return;
     seen = generation_.load(std::memory_order_acquire);
-    run_items(id);
-    if (busy_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::lock_guard<std::mutex> lock(mu_);  // the caller checks busy_ under mu_: no lost wake-up
+    // Join, then check that the phase is still open (both seq_cst, against the caller's
+    // close-then-read-joined_): either the caller sees this worker and waits for it, or this
+    // worker sees the close and touches nothing. Reading closed_ == false from the store made
+    // when a phase was posted also makes that phase's fn_ and n_ visible, whichever phase
+    // this worker woke up for.
+    joined_.fetch_add(1);
+    if (!closed_.load()) run_items(id);
+    if (joined_.fetch_sub(1) == 1) {
+      std::lock_guard<std::mutex> lock(mu_);  // the caller checks joined_ under mu_: no lost wake-up
       done_cv_.notify_one();
     }
   }
@@ -80,18 +86,18 @@ void ThreadPool::parallel_for(std::size_t n, const std::function<void(std::size_
     next_ = 0;
     failed_ = false;
     error_ = nullptr;
-    busy_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);  // publishes the fields above
+    closed_.store(false);  // seq_cst, after the fields above
+    generation_.fetch_add(1, std::memory_order_release);
   }
   start_cv_.notify_all();
   run_items(0);
-  for (int s = 0; s < kSpin && busy_.load(std::memory_order_acquire) != 0; ++s) relax();
+  closed_.store(true);  // every item is claimed; wait only for the workers that joined
+  for (int s = 0; s < kSpin && joined_.load() != 0; ++s) relax();
   std::exception_ptr err;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [&] { return busy_.load(std::memory_order_acquire) == 0; });
+    done_cv_.wait(lock, [&] { return joined_.load() == 0; });
     err = error_;
-    fn_ = nullptr;
   }
   if (err) std::rethrow_exception(err);
 }

@@ -3,8 +3,12 @@
 // part as worker 0, so a pool of 1 runs everything inline. A layer runs several short
 // parallel_for phases (a decode layer takes milliseconds), so workers and the caller spin
 // briefly (kSpin pauses, ~0.1 ms) before sleeping on a condition variable: a futex wake-up
-// costs tens of microseconds per phase on a busy machine. Results never depend on which worker
-// ran an item: every item writes its own outputs (no shared accumulators, no atomics on data).
+// costs tens of microseconds per phase on a busy machine. The caller waits only for workers
+// that joined the phase before it closed it (all items claimed): a worker still asleep or
+// descheduled by other processes when the caller has run the last item is not waited for, so
+// an oversubscribed machine does not add a scheduler delay to every phase. Results never
+// depend on which worker ran an item: every item writes its own outputs (no shared
+// accumulators, no atomics on data).
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -41,7 +45,8 @@ class ThreadPool {
   std::atomic<bool> failed_{false};
   std::exception_ptr error_;
   std::atomic<std::uint64_t> generation_{0};
-  std::atomic<int> busy_{0};
+  std::atomic<int> joined_{0};     // workers inside the current phase
+  std::atomic<bool> closed_{true}; // all items claimed: late workers must not join
   std::atomic<bool> stop_{false};
 };
 
