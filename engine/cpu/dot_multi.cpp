@@ -100,6 +100,84 @@ PV_AVX2 void q4k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* c
   }
 }
 
+// Two Q4_K rows (an expert's gate and up row) against one token, the decode case: the token's
+// Q8_K values are loaded once for both rows, everything stays in registers, the min terms
+// come from one madd of the 16 bsums with each min duplicated (m_j * (bsums[2j] + bsums[2j+1])
+// = the same integer), the four integer sums are reduced together, and d, dmin are converted
+// with F16C (exact, as quant::f16_to_f32, for every finite or infinite half; a block with a NaN
+// or infinite d or dmin takes the software conversion, which keeps NaN payloads bit for bit).
+// The f32 steps are q4k_finish's, in its order.
+PV_AVX2 inline __m256i q4k_mins_dup(const std::uint8_t* s12) {
+  // lanes 2j and 2j+1: m_j (int16), from the upper half of q4k_scales_mins
+  const __m128i m8 = _mm256_extracti128_si256(q4k_scales_mins(s12), 1);
+  return _mm256_set_m128i(_mm_unpackhi_epi16(m8, m8), _mm_unpacklo_epi16(m8, m8));
+}
+
+PV_AVX2 inline __m256i q4k_row_sum(const std::uint8_t* blk, const __m256i* xv, __m256i sc16) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  __m256i sum = _mm256_setzero_si256();
+  for (int c = 0; c < 4; ++c) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 16 + 32 * c));
+    const __m256i sl = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16(static_cast<short>((4 * c) | ((4 * c + 1) << 8))));
+    const __m256i sh = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16(static_cast<short>((4 * c + 2) | ((4 * c + 3) << 8))));
+    // maddubs: |pair| <= 2 * 15 * 128 = 3840, no int16 saturation
+    sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_and_si256(v, m4), xv[2 * c]), sl));
+    sum = _mm256_add_epi32(
+        sum, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4), xv[2 * c + 1]), sh));
+  }
+  return sum;
+}
+
+inline bool any_f16_inf_nan(std::uint64_t four_halves) {  // some lane with exponent bits 11111
+  const std::uint64_t e = four_halves & 0x7C007C007C007C00ull;
+  const std::uint64_t z = e ^ 0x7C007C007C007C00ull;  // lane zero <=> exponent all ones
+  return ((z - 0x0001000100010001ull) & ~z & 0x8000800080008000ull) != 0;
+}
+
+PV_AVX2 __attribute__((target("f16c"))) void q4k_pair_one(const std::uint8_t* ra, const std::uint8_t* rb, int nb,
+                                                          const quant::BlockQ8K* x, float* out_a, float* out_b) {
+  float acc_a = 0.0f, acc_b = 0.0f;
+  for (int i = 0; i < nb; ++i) {
+    const std::uint8_t* a = ra + std::size_t(i) * sizeof(quant::BlockQ4K);
+    const std::uint8_t* b = rb + std::size_t(i) * sizeof(quant::BlockQ4K);
+    const quant::BlockQ8K& xb = x[i];
+    __m256i xv[8];
+    for (int c = 0; c < 8; ++c) xv[c] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.qs + 32 * c));
+    const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.bsums));
+    const __m256i sa = q4k_row_sum(a, xv, _mm256_broadcastsi128_si256(_mm256_castsi256_si128(q4k_scales_mins(a + 4))));
+    const __m256i sb = q4k_row_sum(b, xv, _mm256_broadcastsi128_si256(_mm256_castsi256_si128(q4k_scales_mins(b + 4))));
+    const __m256i ma = _mm256_madd_epi16(bs, q4k_mins_dup(a + 4));
+    const __m256i mb = _mm256_madd_epi16(bs, q4k_mins_dup(b + 4));
+    // [sumi_a, summ_a, sumi_b, summ_b]
+    const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(sa, ma), _mm256_hadd_epi32(sb, mb));
+    const __m128i r = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+    std::uint32_t ha, hb;
+    std::memcpy(&ha, a, 4);
+    std::memcpy(&hb, b, 4);
+    const std::uint64_t hv = ha | std::uint64_t(hb) << 32;  // d_a, dmin_a, d_b, dmin_b
+    if (any_f16_inf_nan(hv)) {
+      std::uint16_t da, dma, db, dmb;
+      std::memcpy(&da, a, 2);
+      std::memcpy(&dma, a + 2, 2);
+      std::memcpy(&db, b, 2);
+      std::memcpy(&dmb, b + 2, 2);
+      acc_a = q4k_finish(acc_a, xb.d, da, dma, _mm_cvtsi128_si32(r), _mm_extract_epi32(r, 1));
+      acc_b = q4k_finish(acc_b, xb.d, db, dmb, _mm_extract_epi32(r, 2), _mm_extract_epi32(r, 3));
+      continue;
+    }
+    // [xd * d_a, xd * dmin_a, xd * d_b, xd * dmin_b] * float(sums), lane by lane as q4k_finish
+    const __m128 dd = _mm_mul_ps(_mm_set1_ps(xb.d), _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(hv))));
+    alignas(16) float p[4];
+    _mm_store_ps(p, _mm_mul_ps(dd, _mm_cvtepi32_ps(r)));
+    acc_a = acc_a + p[0];
+    acc_a = acc_a - p[1];
+    acc_b = acc_b + p[2];
+    acc_b = acc_b - p[3];
+  }
+  *out_a = acc_a;
+  *out_b = acc_b;
+}
+
 // The f32 step of quant::detail::q6k_block_finish.
 inline float q6k_finish(float acc, float xd, std::uint16_t d, std::int32_t sumi) {
   return acc + (xd * quant::f16_to_f32(d)) * static_cast<float>(sumi);
@@ -172,6 +250,15 @@ void dot_q8k_multi(quant::Type t, const std::uint8_t* row, int n, const quant::B
   if (isa == quant::Isa::avx2 && t == quant::Type::Q6_K && count >= 1)
     return q6k_multi(row, n / quant::QK_K, xs, count, out);
   for (int i = 0; i < count; ++i) out[i] = quant::dot_q8k(t, row, xs[i], n, isa);
+}
+
+void dot_q8k_pair(quant::Type t, const std::uint8_t* row_a, const std::uint8_t* row_b, int n,
+                  const quant::BlockQ8K* const* xs, int count, float* out_a, float* out_b, quant::Isa isa) {
+  static const bool f16c = __builtin_cpu_supports("f16c");
+  if (isa == quant::Isa::avx2 && t == quant::Type::Q4_K && count == 1 && f16c)
+    return q4k_pair_one(row_a, row_b, n / quant::QK_K, xs[0], out_a, out_b);
+  dot_q8k_multi(t, row_a, n, xs, count, out_a, isa);
+  dot_q8k_multi(t, row_b, n, xs, count, out_b, isa);
 }
 
 }  // namespace pv::engine::cpu

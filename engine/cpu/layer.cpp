@@ -165,8 +165,12 @@ int run_layer(const LayerRun& run, const float* h, int T, float* out, Scratch& s
       const std::uint8_t* grow = g0 + L.gate.row_bytes() * size_t(r);
       const std::uint8_t* urow = u0 + L.up.row_bytes() * size_t(r);
       if (q8) {
-        dot_q8k_multi(L.gate.type, grow, d, xq, nt, gtmp, run.isa);
-        dot_q8k_multi(L.up.type, urow, d, xq, nt, utmp, run.isa);
+        if (L.gate.type == L.up.type) {
+          dot_q8k_pair(L.gate.type, grow, urow, d, xq, nt, gtmp, utmp, run.isa);
+        } else {
+          dot_q8k_multi(L.gate.type, grow, d, xq, nt, gtmp, run.isa);
+          dot_q8k_multi(L.up.type, urow, d, xq, nt, utmp, run.isa);
+        }
       } else {  // gate for every token first (the expanded gate row is reused), then up
         const float* gw = dot.prepare(L.gate, grow, nt);
         for (int n = 0; n < nt; ++n) gtmp[n] = dot(L.gate, grow, gw, &s.x[size_t(sr.begin[n]) / size_t(k) * d], nullptr);
