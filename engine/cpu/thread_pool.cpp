@@ -23,6 +23,7 @@ int default_threads() {
 
 ThreadPool::ThreadPool(int threads) {
   const int n = threads <= 0 ? default_threads() : threads;
+  segments_ = std::vector<Segment>(static_cast<std::size_t>(n));
   for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
@@ -36,15 +37,20 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::run_items(int id) {
-  for (;;) {
-    const std::size_t i = next_.fetch_add(1, std::memory_order_relaxed);
-    if (i >= n_ || failed_.load(std::memory_order_relaxed)) return;
-    try {
-      (*fn_)(i, id);
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!error_) error_ = std::current_exception();
-      failed_ = true;
+  const std::size_t S = segments_.size();
+  for (std::size_t k = 0; k < S; ++k) {  // own segment first, then the others in turn
+    Segment& seg = segments_[(static_cast<std::size_t>(id) + k) % S];
+    for (;;) {
+      if (failed_.load(std::memory_order_relaxed)) return;
+      const std::size_t i = seg.next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= seg.end) break;
+      try {
+        (*fn_)(i, id);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!error_) error_ = std::current_exception();
+        failed_ = true;
+      }
     }
   }
 }
@@ -83,7 +89,11 @@ void ThreadPool::parallel_for(std::size_t n, const std::function<void(std::size_
     std::lock_guard<std::mutex> lock(mu_);
     fn_ = &fn;
     n_ = n;
-    next_ = 0;
+    const std::size_t S = segments_.size();
+    for (std::size_t k = 0; k < S; ++k) {
+      segments_[k].next.store(n * k / S, std::memory_order_relaxed);
+      segments_[k].end = n * (k + 1) / S;
+    }
     failed_ = false;
     error_ = nullptr;
     closed_.store(false);  // seq_cst, after the fields above
