@@ -35,7 +35,7 @@ inline float q4k_finish(float acc, float xd, std::uint16_t d, std::uint16_t dmin
 // The 8 scales and 8 mins of a Q4_K block as 16 int16 lanes (scales in 0-7, mins in 8-15),
 // unpacked with 32-bit masks instead of byte by byte (same values as quant::unpack_q4k_scales,
 // which the planted fault q4k_scale_unpack goes through: that build takes the slow path).
-PV_AVX2 inline __m256i q4k_scales_mins(const std::uint8_t* s12) {
+PV_AVX2 __attribute__((always_inline)) inline __m256i q4k_scales_mins(const std::uint8_t* s12) {
   if (PV_FAULT(q4k_scale_unpack)) {
     const quant::ScaleMin sm = quant::unpack_q4k_scales(s12);
     alignas(16) std::uint8_t b[16];
@@ -106,24 +106,32 @@ PV_AVX2 void q4k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* c
 // = the same integer), the four integer sums are reduced together, and d, dmin are converted
 // with F16C (exact, as quant::f16_to_f32, for every finite or infinite half; a block with a NaN
 // or infinite d or dmin takes the software conversion, which keeps NaN payloads bit for bit).
-// The f32 steps are q4k_finish's, in its order.
-PV_AVX2 inline __m256i q4k_mins_dup(const std::uint8_t* s12) {
+// The f32 steps are q4k_finish's, in its order. The token's values are read from memory (L1)
+// by each row's maddubs: holding them in a __m256i array made GCC copy the array to the stack
+// in 128-bit halves and reload it 256 bits at a time, a store-forwarding stall per load that
+// cost 25% of decode time.
+PV_AVX2 __attribute__((always_inline)) inline __m256i load32(const std::int8_t* p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+}
+
+PV_AVX2 __attribute__((always_inline)) inline __m256i q4k_mins_dup(const std::uint8_t* s12) {
   // lanes 2j and 2j+1: m_j (int16), from the upper half of q4k_scales_mins
   const __m128i m8 = _mm256_extracti128_si256(q4k_scales_mins(s12), 1);
   return _mm256_set_m128i(_mm_unpackhi_epi16(m8, m8), _mm_unpacklo_epi16(m8, m8));
 }
 
-PV_AVX2 inline __m256i q4k_row_sum(const std::uint8_t* blk, const __m256i* xv, __m256i sc16) {
+PV_AVX2 __attribute__((always_inline)) inline __m256i q4k_row_sum(const std::uint8_t* blk, const std::int8_t* xq, __m256i sc16) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   __m256i sum = _mm256_setzero_si256();
+#pragma GCC unroll 4
   for (int c = 0; c < 4; ++c) {
     const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 16 + 32 * c));
     const __m256i sl = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16(static_cast<short>((4 * c) | ((4 * c + 1) << 8))));
     const __m256i sh = _mm256_shuffle_epi8(sc16, _mm256_set1_epi16(static_cast<short>((4 * c + 2) | ((4 * c + 3) << 8))));
     // maddubs: |pair| <= 2 * 15 * 128 = 3840, no int16 saturation
-    sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_and_si256(v, m4), xv[2 * c]), sl));
+    sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_and_si256(v, m4), load32(xq + 64 * c)), sl));
     sum = _mm256_add_epi32(
-        sum, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4), xv[2 * c + 1]), sh));
+        sum, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4), load32(xq + 64 * c + 32)), sh));
   }
   return sum;
 }
@@ -141,11 +149,9 @@ PV_AVX2 __attribute__((target("f16c"))) void q4k_pair_one(const std::uint8_t* ra
     const std::uint8_t* a = ra + std::size_t(i) * sizeof(quant::BlockQ4K);
     const std::uint8_t* b = rb + std::size_t(i) * sizeof(quant::BlockQ4K);
     const quant::BlockQ8K& xb = x[i];
-    __m256i xv[8];
-    for (int c = 0; c < 8; ++c) xv[c] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.qs + 32 * c));
     const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.bsums));
-    const __m256i sa = q4k_row_sum(a, xv, _mm256_broadcastsi128_si256(_mm256_castsi256_si128(q4k_scales_mins(a + 4))));
-    const __m256i sb = q4k_row_sum(b, xv, _mm256_broadcastsi128_si256(_mm256_castsi256_si128(q4k_scales_mins(b + 4))));
+    const __m256i sa = q4k_row_sum(a, xb.qs, _mm256_broadcastsi128_si256(_mm256_castsi256_si128(q4k_scales_mins(a + 4))));
+    const __m256i sb = q4k_row_sum(b, xb.qs, _mm256_broadcastsi128_si256(_mm256_castsi256_si128(q4k_scales_mins(b + 4))));
     const __m256i ma = _mm256_madd_epi16(bs, q4k_mins_dup(a + 4));
     const __m256i mb = _mm256_madd_epi16(bs, q4k_mins_dup(b + 4));
     // [sumi_a, summ_a, sumi_b, summ_b]
