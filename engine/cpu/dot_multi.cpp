@@ -246,6 +246,43 @@ PV_AVX2 void q6k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* c
   }
 }
 
+// One Q6_K row against one token (decode's down rows): q6k_multi's arithmetic computed on the
+// fly, nothing kept in arrays (which GCC spills), the token's values read from L1.
+PV_AVX2 void q6k_one(const std::uint8_t* row, int nb, const quant::BlockQ8K* x, float* out) {
+  const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3);
+  const __m128i evenodd = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+  float acc = 0.0f;
+  for (int i = 0; i < nb; ++i) {
+    const std::uint8_t* blk = row + std::size_t(i) * sizeof(quant::BlockQ6K);
+    const std::int8_t* xq = x[i].qs;
+    const __m128i s8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 192));
+    const __m256i seo = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(s8, evenodd));
+    const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].bsums));
+    __m256i sum = _mm256_sub_epi32(_mm256_setzero_si256(),
+                                   _mm256_slli_epi32(_mm256_madd_epi16(bs, _mm256_cvtepi8_epi16(s8)), 5));
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; ++h) {
+      const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 64 * h));
+      const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 64 * h + 32));
+      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 128 + 32 * h));
+      const __m256i lo[4] = {_mm256_and_si256(ql0, m4), _mm256_and_si256(ql1, m4),
+                             _mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4),
+                             _mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4)};
+#pragma GCC unroll 4
+      for (int k = 0; k < 4; ++k) {
+        const int c = 4 * h + k;
+        const __m256i q = _mm256_or_si256(lo[k], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), m2), 4));
+        const __m256i sc = _mm256_shuffle_epi8(seo, _mm256_set1_epi16(static_cast<short>((2 * c) | ((2 * c + 1) << 8))));
+        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(q, load32(xq + 32 * c)), sc));
+      }
+    }
+    std::uint16_t dbits;
+    std::memcpy(&dbits, blk + 208, 2);
+    acc = q6k_finish(acc, x[i].d, dbits, hsum_i32(sum));
+  }
+  *out = acc;
+}
+
 }  // namespace
 
 void dot_q8k_multi(quant::Type t, const std::uint8_t* row, int n, const quant::BlockQ8K* const* xs, int count,
@@ -253,6 +290,7 @@ void dot_q8k_multi(quant::Type t, const std::uint8_t* row, int n, const quant::B
   // AVX2 Q4_K / Q6_K: own kernels (also faster for one token: vectorised scale unpacking).
   if (isa == quant::Isa::avx2 && t == quant::Type::Q4_K && count >= 1)
     return q4k_multi(row, n / quant::QK_K, xs, count, out);
+  if (isa == quant::Isa::avx2 && t == quant::Type::Q6_K && count == 1) return q6k_one(row, n / quant::QK_K, xs[0], out);
   if (isa == quant::Isa::avx2 && t == quant::Type::Q6_K && count >= 1)
     return q6k_multi(row, n / quant::QK_K, xs, count, out);
   for (int i = 0; i < count; ++i) out[i] = quant::dot_q8k(t, row, xs[i], n, isa);
