@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "engine/cpu/dot_exact.hpp"
 #include "engine/cpu/dot_multi.hpp"
 #include "engine/quant/quantize.hpp"
 #include "engine/synth/rng.hpp"
@@ -98,4 +99,31 @@ TEST_CASE("dot_q8k_pair is bit-identical to quant::dot_q8k per row") {
       }
     }
   }
+}
+
+// dot_f32_row (the exact mode's single-token row dot) equals quant::dot_f32, bit for bit.
+TEST_CASE("dot_f32_row is bit-identical to quant::dot_f32") {
+  const std::uint64_t seed = 95;
+  INFO("seed " << seed);
+  synth::Rng rng(seed);
+  for (int n : {256, 768, 2048})
+    for (quant::Type t : {quant::Type::Q4_K, quant::Type::Q6_K, quant::Type::Q8_0, quant::Type::F32}) {
+      for (int trial = 0; trial < 6; ++trial) {
+        std::vector<float> src(n), x(n);
+        for (float& v : src) v = rng.gauss();
+        for (float& v : x) v = rng.gauss() * float(1 + rng.below(100));
+        std::vector<std::uint8_t> row(quant::row_bytes(t, n));
+        quant::quantize_row(t, src.data(), row.data(), n);
+        if (t == quant::Type::Q4_K && trial % 2 == 1)  // random scale bytes
+          for (int b = 0; b < n / 256; ++b)
+            for (int j = 4; j < 16; ++j) row[std::size_t(b) * 144 + j] = static_cast<std::uint8_t>(rng.below(256));
+        for (quant::Isa isa : {quant::Isa::scalar, quant::best_isa()}) {
+          const float got = cpu::dot_f32_row(t, row.data(), x.data(), n, isa);
+          const float ref = quant::dot_f32(t, row.data(), x.data(), n, isa);
+          INFO(quant::name(t) << " n " << n << " trial " << trial << " isa " << quant::to_string(isa) << ": " << got
+                              << " vs " << ref);
+          REQUIRE(std::memcmp(&got, &ref, 4) == 0);
+        }
+      }
+    }
 }
