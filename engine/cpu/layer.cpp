@@ -162,9 +162,10 @@ int run_layer(const LayerRun& run, const float* h, int T, float* out, Scratch& s
     const quant::BlockQ8K** xq = s.qptr[size_t(worker)].data();
     if (q8)
       for (int n = 0; n < nt; ++n) xq[n] = &s.xq[size_t(sr.begin[n]) / size_t(k) * xblocks];
+    const size_t grb = L.gate.row_bytes(), urb = L.up.row_bytes();  // a type-table lookup: once per item
     for (int r = w.row0; r < std::min(F, w.row0 + kRowsPerItem); ++r) {
-      const std::uint8_t* grow = g0 + L.gate.row_bytes() * size_t(r);
-      const std::uint8_t* urow = u0 + L.up.row_bytes() * size_t(r);
+      const std::uint8_t* grow = g0 + grb * size_t(r);
+      const std::uint8_t* urow = u0 + urb * size_t(r);
       if (q8) {
         if (L.gate.type == L.up.type) {
           dot_q8k_pair(L.gate.type, grow, urow, d, xq, nt, gtmp, utmp, run.isa);
@@ -200,8 +201,9 @@ int run_layer(const LayerRun& run, const float* h, int T, float* out, Scratch& s
       const quant::BlockQ8K** aq = s.qptr[size_t(worker)].data();
       if (q8)
         for (int n = 0; n < nt; ++n) aq[n] = &s.actq[size_t(sr.begin[n]) * ablocks];
+      const size_t drb = L.down.row_bytes();
       for (int r = w.row0; r < std::min(c1, w.row0 + kRowsPerItem); ++r) {
-        const std::uint8_t* drow = d0 + L.down.row_bytes() * size_t(r);
+        const std::uint8_t* drow = d0 + drb * size_t(r);
         if (q8) {
           dot_q8k_multi(L.down.type, drow, F, aq, nt, ytmp, run.isa);
         } else {
