@@ -13,4 +13,9 @@ namespace pv::engine::cpu {
 
 float dot_f32_row(quant::Type t, const std::uint8_t* row, const float* x, int n, quant::Isa isa);
 
+// dot_f32_row for two rows of the same type and length against the same x (decode's gate and
+// up rows), each result bit for bit as dot_f32_row gives it; AVX2 Q4_K loads x once.
+void dot_f32_row_pair(quant::Type t, const std::uint8_t* row_a, const std::uint8_t* row_b, const float* x, int n,
+                      float* out_a, float* out_b, quant::Isa isa);
+
 }  // namespace pv::engine::cpu

@@ -173,6 +173,10 @@ int run_layer(const LayerRun& run, const float* h, int T, float* out, Scratch& s
           dot_q8k_multi(L.gate.type, grow, d, xq, nt, gtmp, run.isa);
           dot_q8k_multi(L.up.type, urow, d, xq, nt, utmp, run.isa);
         }
+      } else if (nt < kExpandMin && L.gate.type == L.up.type) {  // rows not expanded: both at once
+        for (int n = 0; n < nt; ++n)
+          dot_f32_row_pair(L.gate.type, grow, urow, &s.x[size_t(sr.begin[n]) / size_t(k) * d], d, &gtmp[n], &utmp[n],
+                           run.isa);
       } else {  // gate for every token first (the expanded gate row is reused), then up
         const float* gw = dot.prepare(L.gate, grow, nt);
         for (int n = 0; n < nt; ++n) gtmp[n] = dot(L.gate, grow, gw, &s.x[size_t(sr.begin[n]) / size_t(k) * d], nullptr);

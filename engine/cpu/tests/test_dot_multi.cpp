@@ -101,7 +101,8 @@ TEST_CASE("dot_q8k_pair is bit-identical to quant::dot_q8k per row") {
   }
 }
 
-// dot_f32_row (the exact mode's single-token row dot) equals quant::dot_f32, bit for bit.
+// dot_f32_row (the exact mode's single-token row dot) and dot_f32_row_pair equal
+// quant::dot_f32, bit for bit.
 TEST_CASE("dot_f32_row is bit-identical to quant::dot_f32") {
   const std::uint64_t seed = 95;
   INFO("seed " << seed);
@@ -120,6 +121,19 @@ TEST_CASE("dot_f32_row is bit-identical to quant::dot_f32") {
         for (quant::Isa isa : {quant::Isa::scalar, quant::best_isa()}) {
           const float got = cpu::dot_f32_row(t, row.data(), x.data(), n, isa);
           const float ref = quant::dot_f32(t, row.data(), x.data(), n, isa);
+          // the pair kernel: this row as either member of a pair with a second random row
+          std::vector<float> src2(n);
+          for (float& v : src2) v = rng.gauss();
+          std::vector<std::uint8_t> row2(row.size());
+          quant::quantize_row(t, src2.data(), row2.data(), n);
+          const float ref2 = quant::dot_f32(t, row2.data(), x.data(), n, isa);
+          float pa = 0, pb = 0;
+          cpu::dot_f32_row_pair(t, row.data(), row2.data(), x.data(), n, &pa, &pb, isa);
+          REQUIRE(std::memcmp(&pa, &ref, 4) == 0);
+          REQUIRE(std::memcmp(&pb, &ref2, 4) == 0);
+          cpu::dot_f32_row_pair(t, row2.data(), row.data(), x.data(), n, &pa, &pb, isa);
+          REQUIRE(std::memcmp(&pa, &ref2, 4) == 0);
+          REQUIRE(std::memcmp(&pb, &ref, 4) == 0);
           INFO(quant::name(t) << " n " << n << " trial " << trial << " isa " << quant::to_string(isa) << ": " << got
                               << " vs " << ref);
           REQUIRE(std::memcmp(&got, &ref, 4) == 0);
