@@ -18,4 +18,9 @@ namespace pv::engine::cpu {
 void dot_q8k_multi(quant::Type t, const std::uint8_t* row, int n, const quant::BlockQ8K* const* xs, int count,
                    float* out, quant::Isa isa);
 
+// out_a[i] and out_b[i] as dot_q8k_multi gives them for row_a and row_b (same type and length),
+// bit for bit; a single token with two AVX2 Q4_K rows (decode's gate and up) has its own kernel.
+void dot_q8k_pair(quant::Type t, const std::uint8_t* row_a, const std::uint8_t* row_b, int n,
+                  const quant::BlockQ8K* const* xs, int count, float* out_a, float* out_b, quant::Isa isa);
+
 }  // namespace pv::engine::cpu

@@ -19,6 +19,7 @@
 #include <cmath>
 
 #include "engine/cpu/dequant_row.hpp"
+#include "engine/cpu/dot_exact.hpp"
 #include "engine/cpu/dot_multi.hpp"
 #include "engine/cpu/routing.hpp"
 #include "engine/moe/fault.hpp"
@@ -36,7 +37,7 @@ int chunk_rows(const MoeConfig& c) { return std::min(c.hidden, c.expert_ffn); }
 float silu(float g) { return g / (1.0f + std::exp(-g)); }
 
 // Dots of one weight row with the activations of the tokens routed to it, in the run's mode.
-//  exact: quant::dot_f32 per token; when at least kExpandMin tokens share the row it is
+//  exact: quant::dot_f32 per token (dot_f32_row: the same kernel reading blocks in place); when at least kExpandMin tokens share the row it is
 //         expanded once to f32 in the worker's buffer and dotted with dot_expanded, which is
 //         bit-identical to quant::dot_f32 (dequant_row.hpp): the unpacking is paid once per
 //         batch and a token's bits do not depend on how many others share its expert.
@@ -56,7 +57,7 @@ struct RowDot {
                    const quant::BlockQ8K* xq) const {
     (void)xq;
     if (wrow != nullptr) return dot_expanded(t.type, wrow, xf, t.cols, isa);
-    return quant::dot_f32(t.type, row, xf, t.cols, isa);
+    return dot_f32_row(t.type, row, xf, t.cols, isa);
   }
 };
 
@@ -161,12 +162,21 @@ int run_layer(const LayerRun& run, const float* h, int T, float* out, Scratch& s
     const quant::BlockQ8K** xq = s.qptr[size_t(worker)].data();
     if (q8)
       for (int n = 0; n < nt; ++n) xq[n] = &s.xq[size_t(sr.begin[n]) / size_t(k) * xblocks];
+    const size_t grb = L.gate.row_bytes(), urb = L.up.row_bytes();  // a type-table lookup: once per item
     for (int r = w.row0; r < std::min(F, w.row0 + kRowsPerItem); ++r) {
-      const std::uint8_t* grow = g0 + L.gate.row_bytes() * size_t(r);
-      const std::uint8_t* urow = u0 + L.up.row_bytes() * size_t(r);
+      const std::uint8_t* grow = g0 + grb * size_t(r);
+      const std::uint8_t* urow = u0 + urb * size_t(r);
       if (q8) {
-        dot_q8k_multi(L.gate.type, grow, d, xq, nt, gtmp, run.isa);
-        dot_q8k_multi(L.up.type, urow, d, xq, nt, utmp, run.isa);
+        if (L.gate.type == L.up.type) {
+          dot_q8k_pair(L.gate.type, grow, urow, d, xq, nt, gtmp, utmp, run.isa);
+        } else {
+          dot_q8k_multi(L.gate.type, grow, d, xq, nt, gtmp, run.isa);
+          dot_q8k_multi(L.up.type, urow, d, xq, nt, utmp, run.isa);
+        }
+      } else if (nt < kExpandMin && L.gate.type == L.up.type) {  // rows not expanded: both at once
+        for (int n = 0; n < nt; ++n)
+          dot_f32_row_pair(L.gate.type, grow, urow, &s.x[size_t(sr.begin[n]) / size_t(k) * d], d, &gtmp[n], &utmp[n],
+                           run.isa);
       } else {  // gate for every token first (the expanded gate row is reused), then up
         const float* gw = dot.prepare(L.gate, grow, nt);
         for (int n = 0; n < nt; ++n) gtmp[n] = dot(L.gate, grow, gw, &s.x[size_t(sr.begin[n]) / size_t(k) * d], nullptr);
@@ -195,8 +205,9 @@ int run_layer(const LayerRun& run, const float* h, int T, float* out, Scratch& s
       const quant::BlockQ8K** aq = s.qptr[size_t(worker)].data();
       if (q8)
         for (int n = 0; n < nt; ++n) aq[n] = &s.actq[size_t(sr.begin[n]) * ablocks];
+      const size_t drb = L.down.row_bytes();
       for (int r = w.row0; r < std::min(c1, w.row0 + kRowsPerItem); ++r) {
-        const std::uint8_t* drow = d0 + L.down.row_bytes() * size_t(r);
+        const std::uint8_t* drow = d0 + drb * size_t(r);
         if (q8) {
           dot_q8k_multi(L.down.type, drow, F, aq, nt, ytmp, run.isa);
         } else {

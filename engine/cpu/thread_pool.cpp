@@ -23,6 +23,7 @@ int default_threads() {
 
 ThreadPool::ThreadPool(int threads) {
   const int n = threads <= 0 ? default_threads() : threads;
+  segments_ = std::vector<Segment>(static_cast<std::size_t>(n));
   for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
@@ -36,15 +37,20 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::run_items(int id) {
-  for (;;) {
-    const std::size_t i = next_.fetch_add(1, std::memory_order_relaxed);
-    if (i >= n_ || failed_.load(std::memory_order_relaxed)) return;
-    try {
-      (*fn_)(i, id);
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!error_) error_ = std::current_exception();
-      failed_ = true;
+  const std::size_t S = segments_.size();
+  for (std::size_t k = 0; k < S; ++k) {  // own segment first, then the others in turn
+    Segment& seg = segments_[(static_cast<std::size_t>(id) + k) % S];
+    for (;;) {
+      if (failed_.load(std::memory_order_relaxed)) return;
+      const std::size_t i = seg.next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= seg.end) break;
+      try {
+        (*fn_)(i, id);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!error_) error_ = std::current_exception();
+        failed_ = true;
+      }
     }
   }
 }
@@ -59,9 +65,15 @@ void ThreadPool::worker_loop(int id) {
     }
     if (stop_) return;
     seen = generation_.load(std::memory_order_acquire);
-    run_items(id);
-    if (busy_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::lock_guard<std::mutex> lock(mu_);  // the caller checks busy_ under mu_: no lost wake-up
+    // Join, then check that the phase is still open (both seq_cst, against the caller's
+    // close-then-read-joined_): either the caller sees this worker and waits for it, or this
+    // worker sees the close and touches nothing. Reading closed_ == false from the store made
+    // when a phase was posted also makes that phase's fn_ and n_ visible, whichever phase
+    // this worker woke up for.
+    joined_.fetch_add(1);
+    if (!closed_.load()) run_items(id);
+    if (joined_.fetch_sub(1) == 1) {
+      std::lock_guard<std::mutex> lock(mu_);  // the caller checks joined_ under mu_: no lost wake-up
       done_cv_.notify_one();
     }
   }
@@ -77,21 +89,25 @@ void ThreadPool::parallel_for(std::size_t n, const std::function<void(std::size_
     std::lock_guard<std::mutex> lock(mu_);
     fn_ = &fn;
     n_ = n;
-    next_ = 0;
+    const std::size_t S = segments_.size();
+    for (std::size_t k = 0; k < S; ++k) {
+      segments_[k].next.store(n * k / S, std::memory_order_relaxed);
+      segments_[k].end = n * (k + 1) / S;
+    }
     failed_ = false;
     error_ = nullptr;
-    busy_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);  // publishes the fields above
+    closed_.store(false);  // seq_cst, after the fields above
+    generation_.fetch_add(1, std::memory_order_release);
   }
   start_cv_.notify_all();
   run_items(0);
-  for (int s = 0; s < kSpin && busy_.load(std::memory_order_acquire) != 0; ++s) relax();
+  closed_.store(true);  // every item is claimed; wait only for the workers that joined
+  for (int s = 0; s < kSpin && joined_.load() != 0; ++s) relax();
   std::exception_ptr err;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [&] { return busy_.load(std::memory_order_acquire) == 0; });
+    done_cv_.wait(lock, [&] { return joined_.load() == 0; });
     err = error_;
-    fn_ = nullptr;
   }
   if (err) std::rethrow_exception(err);
 }

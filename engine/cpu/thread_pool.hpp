@@ -3,8 +3,18 @@
 // part as worker 0, so a pool of 1 runs everything inline. A layer runs several short
 // parallel_for phases (a decode layer takes milliseconds), so workers and the caller spin
 // briefly (kSpin pauses, ~0.1 ms) before sleeping on a condition variable: a futex wake-up
-// costs tens of microseconds per phase on a busy machine. Results never depend on which worker
-// ran an item: every item writes its own outputs (no shared accumulators, no atomics on data).
+// costs tens of microseconds per phase on a busy machine. The caller waits only for workers
+// that joined the phase before it closed it (all items claimed): a worker still asleep or
+// descheduled by other processes when the caller has run the last item is not waited for, so
+// an oversubscribed machine does not add a scheduler delay to every phase. Results never
+// depend on which worker ran an item: every item writes its own outputs (no shared
+// accumulators, no atomics on data).
+//
+// Items are split into one contiguous segment per participant, each with its own counter:
+// a worker takes the items of its own segment in order, then helps with the others. Work
+// lists are ordered by address (expert, then row), so each core streams through contiguous
+// weight rows and its hardware prefetchers keep up; taking items in turn from one shared
+// counter made every core jump from item to item, and 2 threads decoded slower than 1.
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -37,11 +47,16 @@ class ThreadPool {
   std::condition_variable start_cv_, done_cv_;
   const std::function<void(std::size_t, int)>* fn_ = nullptr;
   std::size_t n_ = 0;
-  std::atomic<std::size_t> next_{0};
+  struct alignas(64) Segment {  // own cache line: claimed by its owner item after item
+    std::atomic<std::size_t> next{0};
+    std::size_t end = 0;
+  };
+  std::vector<Segment> segments_;
   std::atomic<bool> failed_{false};
   std::exception_ptr error_;
   std::atomic<std::uint64_t> generation_{0};
-  std::atomic<int> busy_{0};
+  std::atomic<int> joined_{0};     // workers inside the current phase
+  std::atomic<bool> closed_{true}; // all items claimed: late workers must not join
   std::atomic<bool> stop_{false};
 };
 
