@@ -173,6 +173,7 @@ int run(const std::vector<std::string>& argv) {
   info.model = model.description;
   info.source_dir = po_.source_dir;
   int rc = pv::run::run_failed(pv::run::count(results), a.fail_on_skip) ? pv::cli::kExitFailed : pv::cli::kExitOk;
+  std::fflush(stdout);  // the summary before our stderr lines when both go to one pipe
   try {
     if (!a.junit.empty()) pv::run::write_junit(results, a.junit);
     if (!a.evidence.empty()) {
