@@ -45,10 +45,9 @@ TEST_CASE("validate: contracts declare exactly the falsifiers and stages of SUIT
   std::set<std::string> falsifiers, stages;
   for (const auto& c : r.contracts) {
     for (const auto& f : c.falsification_tests) falsifiers.insert(f.id);
-    for (const auto& s : c.implementation_stages) {
-      stages.insert(s.id);
-      CHECK(s.status == pv::contract::StageStatus::PENDING);
-    }
+    // Statuses are not pinned here: they follow the evidence, and `pv report --check` (run by
+    // ci/test.sh on reports/evidence/) fails any stage that claims more than it shows.
+    for (const auto& s : c.implementation_stages) stages.insert(s.id);
   }
   CHECK(falsifiers == suite_ids("\\| (FALSIFY-[A-Z0-9-]+) \\|"));
   CHECK(stages == suite_ids("\\| (M-[A-Z0-9-]+)[ |]"));
