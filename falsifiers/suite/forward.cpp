@@ -8,6 +8,7 @@
 #include "engine/bench/moe_bench.hpp"
 #include "engine/quant/types.hpp"
 #include "falsifiers/framework/metrics.hpp"
+#include "falsifiers/suite/common/decode_bench.hpp"
 #include "falsifiers/suite/common/engines.hpp"
 #include "falsifiers/suite/common/golden.hpp"
 #include "falsifiers/suite/common/oracle_compare.hpp"
@@ -103,16 +104,9 @@ void golden_001(Context& ctx) {
 void cpu_throughput_001(Context& ctx) {
   auto eng = engine_for(ctx);
   const int runs = ctx.int_param("runs", 5);
-  engine::bench::BenchModelSpec spec;
-  spec.layers = ctx.int_param("layers", 8);
-  spec.seed = ctx.seed;
-  auto bm = engine::bench::make_bench_model(spec);
-  engine::bench::MoeBenchOptions opt;
-  opt.tokens = {1};
-  opt.modes = {ActivationMode::exact, ActivationMode::q8};
-  opt.min_iterations = runs;
-  opt.seed = ctx.seed;
-  auto rep = engine::bench::run_moe_bench(*eng, bm->model, opt);
+  const auto bench = run_decode_bench(ctx, *eng, 8, runs);
+  const auto& spec = bench.spec;
+  const auto& rep = bench.report;
   // The roofline: bytes read per second by a summing loop on every hardware thread, measured
   // in this process right after the decode (engine/bench/bandwidth.hpp).
   engine::bench::BandwidthOptions bo;

@@ -7,6 +7,7 @@
 #include "engine/bench/moe_bench.hpp"
 #include "falsifiers/framework/generators.hpp"
 #include "falsifiers/framework/metrics.hpp"
+#include "falsifiers/suite/common/decode_bench.hpp"
 #include "falsifiers/suite/common/engines.hpp"
 #include "falsifiers/suite/common/gpu_device.hpp"
 #include "falsifiers/suite/common/oracle_compare.hpp"
@@ -121,16 +122,9 @@ void gpu_memory_001(Context& ctx) {
 void gpu_throughput(Context& ctx) {
   auto gpu = engine_for(ctx);
   const int runs = ctx.int_param("runs", 5);
-  engine::bench::BenchModelSpec spec;
-  spec.layers = ctx.int_param("layers", 48);
-  spec.seed = ctx.seed;
-  auto bm = engine::bench::make_bench_model(spec);
-  engine::bench::MoeBenchOptions opt;
-  opt.tokens = {1};
-  opt.modes = {ActivationMode::exact, ActivationMode::q8};
-  opt.min_iterations = runs;
-  opt.seed = ctx.seed;
-  auto rep = engine::bench::run_moe_bench(*gpu, bm->model, opt);
+  const auto bench = run_decode_bench(ctx, *gpu, 48, runs);
+  const auto& spec = bench.spec;
+  const auto& rep = bench.report;
   const double copy = gpu_copy_bandwidth(ctx, std::size_t(1) << 30, runs);
   double fraction = 0, tokens_per_s = 0;
   for (const auto& p : rep.points) {

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "harness/cli/command.hpp"
-#include "harness/report/session.hpp"
+#include "harness/cli/report_session.hpp"
 
 namespace po = boost::program_options;
 
@@ -51,12 +51,10 @@ std::string render(const pv::report::Report& r, const std::string& format) {
 
 int run_report(const std::vector<std::string>& args) {
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")("evidence", po::value<std::vector<std::string>>()->multitoken(),
-                                                  "evidence files")(
-      "contracts", po::value<std::string>()->default_value("contracts"), "contracts")(
-      "root", po::value<std::string>()->default_value("."), "repository root")(
-      "format", po::value<std::string>(), "md, json or html")("out", po::value<std::string>(), "output directory")(
-      "check", "fail on over-claims");
+  opts.add_options()("help,h", "show this help");
+  pv::cli::add_session_options(opts);
+  opts.add_options()("format", po::value<std::string>(), "md, json or html")(
+      "out", po::value<std::string>(), "output directory")("check", "fail on over-claims");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(opts).run(), vm);
@@ -74,17 +72,8 @@ int run_report(const std::vector<std::string>& args) {
     fmt::print(stderr, "pv report: unknown --format '{}' (md, json or html)\n", format);
     return pv::cli::kExitUsage;
   }
-  pv::report::SessionOptions so;
-  if (vm.count("evidence")) so.evidence = vm["evidence"].as<std::vector<std::string>>();
-  so.contracts = vm["contracts"].as<std::string>();
-  so.repo_root = vm["root"].as<std::string>();
-  std::vector<std::string> errors;
-  auto session = pv::report::open_session(so, errors);
-  if (!session) {
-    for (const auto& e : errors) fmt::print(stderr, "pv report: {}\n", e);
-    fmt::print(stderr, "pv report: the contracts do not load; fix them first (`pv validate {}`)\n", so.contracts);
-    return pv::cli::kExitUsage;
-  }
+  auto session = pv::cli::open_session_or_explain(vm, "pv report");
+  if (!session) return pv::cli::kExitUsage;
   const pv::report::Report& r = session->report;
 
   if (vm.count("out")) {

@@ -4,7 +4,7 @@
 #include <boost/program_options.hpp>
 
 #include "harness/cli/command.hpp"
-#include "harness/report/session.hpp"
+#include "harness/cli/report_session.hpp"
 
 namespace po = boost::program_options;
 
@@ -26,10 +26,8 @@ exit codes: 0 summary printed (over-claims included: use `pv report --check` to 
 
 int run_status(const std::vector<std::string>& args) {
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")("evidence", po::value<std::vector<std::string>>()->multitoken(),
-                                                  "evidence files")(
-      "contracts", po::value<std::string>()->default_value("contracts"), "contracts")(
-      "root", po::value<std::string>()->default_value("."), "repository root");
+  opts.add_options()("help,h", "show this help");
+  pv::cli::add_session_options(opts);
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(opts).run(), vm);
@@ -42,17 +40,8 @@ int run_status(const std::vector<std::string>& args) {
     fmt::print("{}", kHelp);
     return pv::cli::kExitOk;
   }
-  pv::report::SessionOptions so;
-  if (vm.count("evidence")) so.evidence = vm["evidence"].as<std::vector<std::string>>();
-  so.contracts = vm["contracts"].as<std::string>();
-  so.repo_root = vm["root"].as<std::string>();
-  std::vector<std::string> errors;
-  auto session = pv::report::open_session(so, errors);
-  if (!session) {
-    for (const auto& e : errors) fmt::print(stderr, "pv status: {}\n", e);
-    fmt::print(stderr, "pv status: the contracts do not load; fix them first (`pv validate {}`)\n", so.contracts);
-    return pv::cli::kExitUsage;
-  }
+  auto session = pv::cli::open_session_or_explain(vm, "pv status");
+  if (!session) return pv::cli::kExitUsage;
   fmt::print("{}", pv::report::render_status(session->report));
   return session->report.errors.empty() ? pv::cli::kExitOk : pv::cli::kExitUsage;
 }

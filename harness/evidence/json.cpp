@@ -7,17 +7,14 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "harness/evidence/evidence.hpp"
+#include "harness/evidence/json.hpp"
 
 namespace pv::evidence {
-namespace {
 
 using nlohmann::json;
 
 // ---- writing ---------------------------------------------------------------------------------
 
-// JSON has no NaN or infinity: NaN (nothing measured) becomes null, infinities the strings
-// "inf" / "-inf" so an overflowing error is not confused with a missing one.
 json number_to_json(double v) {
   if (std::isnan(v)) return nullptr;
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
@@ -29,6 +26,8 @@ json measurement_to_json(const Measurement& m) {
           {"op", m.op},               {"threshold", number_to_json(m.threshold)},
           {"unit", m.unit},           {"passed", m.passed}};
 }
+
+namespace {
 
 json result_to_json(const FalsifierResult& r) {
   json ms = json::array();

@@ -1,7 +1,7 @@
 // The report as JSON for other tools ("pv-report" version 1; fields in README.md).
-#include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "harness/evidence/json.hpp"
 #include "harness/report/report.hpp"
 
 namespace pv::report {
@@ -9,11 +9,8 @@ namespace {
 
 using nlohmann::json;
 
-json num(double v) {
-  if (std::isnan(v)) return nullptr;
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return v;
-}
+// Measurements as the evidence files write them.
+using evidence::measurement_to_json;
 
 json file_json(const EvidenceInput& in) {
   const auto& f = in.file;
@@ -37,8 +34,7 @@ json file_json(const EvidenceInput& in) {
 json result_json(const ResultView& v, const Report& r) {
   json ms = json::array();
   for (const auto& m : v.result.measurements)
-    ms.push_back({{"metric", m.metric}, {"value", num(m.value)}, {"op", m.op},
-                  {"threshold", num(m.threshold)}, {"unit", m.unit}, {"passed", m.passed}});
+    ms.push_back(measurement_to_json(m));
   return {{"file", r.files[v.file_index].path},
           {"backend", v.result.backend},
           {"verdict", evidence::to_string(v.result.verdict)},

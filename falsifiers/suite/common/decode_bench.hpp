@@ -1,0 +1,20 @@
+#pragma once
+// The one-token decode benchmark both throughput falsifiers (CPU and GPU) run: `layers`
+// distinct Qwen3-30B-A3B-shaped layers, exact and q8 activations, `runs` iterations each.
+#include <memory>
+
+#include "engine/bench/moe_bench.hpp"
+#include "falsifiers/framework/falsifier.hpp"
+
+namespace pv::falsify::suite {
+
+struct DecodeBench {
+  engine::bench::BenchModelSpec spec;
+  std::unique_ptr<engine::bench::BenchModel> model;  // kept alive until the caller's roofline is measured
+  engine::bench::MoeBenchReport report;
+};
+
+// Layers from the falsifier's `layers` parameter (default_layers when absent); the seed is ctx.seed.
+DecodeBench run_decode_bench(Context& ctx, engine::MoeEngine& eng, int default_layers, int runs);
+
+}  // namespace pv::falsify::suite
