@@ -12,7 +12,7 @@ namespace {
 void print_usage() {
   fmt::print("pv {}: contract-driven verification for a Qwen3-MoE CPU/CUDA engine\n\n", PV_VERSION);
   fmt::print("usage: pv <command> [options]     pv <command> --help\n\ncommands:\n");
-  for (const auto& c : pv::cli::all_commands()) fmt::print("  {:<10} {}\n", c.name, c.summary);
+  for (const auto& c : pv::cli::all_commands()) fmt::print("  {:<12} {}\n", c.name, c.summary);
   fmt::print("\nexit codes: 0 success, 1 check failed, 2 usage or I/O error\n");
 }
 
