@@ -18,6 +18,7 @@
 #include "engine/gguf/reader.hpp"
 #include "engine/moe/engine.hpp"
 #include "harness/cli/command.hpp"
+#include "harness/cli/options.hpp"
 #ifdef PV_HAVE_CUDA
 #include "engine/cuda/device_info.hpp"
 #endif
@@ -58,17 +59,7 @@ int run_bench(const std::vector<std::string>& args) {
       "seed", po::value<std::uint64_t>()->default_value(1), "seed of the synthetic model and inputs")(
       "out", po::value<std::string>(), "also write the table to this file");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    fmt::print(stderr, "pv bench: {}\n", e.what());
-    return pv::cli::kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return pv::cli::kExitOk;
-  }
+  if (auto rc = pv::cli::parse_or_help("pv bench", args, desc, vm)) return *rc;
   using namespace pv::engine;
   bench::MoeBenchOptions opt;
   opt.tokens = parse_tokens(vm["tokens"].as<std::string>());

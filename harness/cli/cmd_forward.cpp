@@ -15,6 +15,7 @@
 #include "engine/io/npy.hpp"
 #include "engine/moe/engine.hpp"
 #include "harness/cli/command.hpp"
+#include "harness/cli/options.hpp"
 
 namespace po = boost::program_options;
 
@@ -86,17 +87,7 @@ int run_forward(const std::vector<std::string>& args) {
       "routing", po::value<std::string>(), "write per-token routing (experts, probs, weights) as JSON")(
       "threads", po::value<int>()->default_value(0), "CPU threads (0: all cores)");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    fmt::print(stderr, "pv forward: {}\n", e.what());
-    return pv::cli::kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return pv::cli::kExitOk;
-  }
+  if (auto rc = pv::cli::parse_or_help("pv forward", args, desc, vm)) return *rc;
   for (const char* req : {"model", "input", "output"})
     if (!vm.count(req)) {
       fmt::print(stderr, "pv forward: --{} is required (pv forward --help)\n", req);

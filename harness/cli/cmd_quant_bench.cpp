@@ -6,12 +6,12 @@
 #include <boost/program_options.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
 #include "engine/bench/bandwidth.hpp"
 #include "engine/bench/quant_bench.hpp"
 #include "harness/cli/command.hpp"
+#include "harness/cli/options.hpp"
 
 namespace po = boost::program_options;
 namespace bench = pv::engine::bench;
@@ -32,19 +32,7 @@ int run_quant_bench(const std::vector<std::string>& args) {
       ("threads", po::value(&threads)->default_value(1), "threads (0: all cores)")
       ("json", po::value(&json_out), "also write the figures as JSON to FILE");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    fmt::print(stderr, "pv quant-bench: {}\n", e.what());
-    return pv::cli::kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::ostringstream s;
-    s << desc;
-    fmt::print("{}", s.str());
-    return pv::cli::kExitOk;
-  }
+  if (auto rc = pv::cli::parse_or_help("pv quant-bench", args, desc, vm)) return *rc;
   if (mb < 1 || reps < 1 || threads < 0) {
     fmt::print(stderr, "pv quant-bench: --mb and --reps must be >= 1, --threads >= 0\n");
     return pv::cli::kExitUsage;

@@ -2,11 +2,10 @@
 #include <fmt/core.h>
 
 #include <boost/program_options.hpp>
-#include <iostream>
-#include <sstream>
 
 #include "engine/synth/synth.hpp"
 #include "harness/cli/command.hpp"
+#include "harness/cli/options.hpp"
 
 namespace po = boost::program_options;
 
@@ -32,19 +31,7 @@ int run_synth(const std::vector<std::string>& args) {
       ("out", po::value(&out), "output .gguf path (required)")
       ("quiet", "no progress lines on stderr");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    fmt::print(stderr, "pv synth: {}\n", e.what());
-    return pv::cli::kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::ostringstream s;
-    s << desc;
-    fmt::print("{}", s.str());
-    return pv::cli::kExitOk;
-  }
+  if (auto rc = pv::cli::parse_or_help("pv synth", args, desc, vm)) return *rc;
   if (out.empty()) {
     fmt::print(stderr, "pv synth: --out is required (pv synth --help)\n");
     return pv::cli::kExitUsage;
