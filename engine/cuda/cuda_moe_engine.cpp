@@ -13,6 +13,7 @@ namespace pv::engine::cuda {
 void configure_router();
 void configure_decode();
 void configure_grouped();
+void configure_stack();
 
 DeviceBuffer::DeviceBuffer(std::size_t bytes, const std::string& what)
     : p_(device_alloc(bytes, what)), n_(bytes) {}
@@ -64,10 +65,17 @@ CudaMoeEngine::CudaMoeEngine() {
   configure_router();
   configure_decode();
   configure_grouped();
+  configure_stack();
   PV_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
   int dev = 0;
   PV_CUDA_CHECK(cudaGetDevice(&dev));
   PV_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, dev));
+  PV_CUDA_CHECK(cudaDeviceGetAttribute(&smem_optin_, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
+}
+
+void CudaMoeEngine::set_fused_decode(bool on) {
+  if (on != fused_decode_) clear_graphs();
+  fused_decode_ = on;
 }
 
 CudaMoeEngine::~CudaMoeEngine() {
@@ -110,6 +118,7 @@ void CudaMoeEngine::load(const MoeModel& model) {
   }
   clear_graphs();
   layers_.clear();
+  stack_layers_ = DeviceBuffer{};
   if (ws_.pin_h) cudaFreeHost(ws_.pin_h);
   ws_ = Workspace{};
   expert_bytes_ = 0;
@@ -131,6 +140,9 @@ void CudaMoeEngine::load(const MoeModel& model) {
       expert_bytes_ += d.gate.bytes() + d.up.bytes() + d.down.bytes();
       layers_.push_back(std::move(d));
     }
+    std::vector<StackLayer> table;
+    for (const Layer& d : layers_) table.push_back({d.norm.as<float>(), d.router.as<float>(), d.g, d.u, d.d});
+    stack_layers_ = upload(table.data(), table.size() * sizeof(StackLayer), "fused decode layer table");
   } catch (...) {  // e.g. out of device memory half-way: leave no half-loaded model behind
     layers_.clear();
     expert_bytes_ = 0;
@@ -189,9 +201,36 @@ const float* CudaMoeEngine::final_buffer(int layer_count) const {
   return (layer_count % 2 == 1) ? ws_.ha.as<float>() : ws_.hb.as<float>();
 }
 
+// The fused decode kernel's arguments for these layers, planned; false if it does not apply
+// (T > 8, or switched off) or does not fit.
+bool CudaMoeEngine::stack_args(int first, int count, int T, bool q8, bool racy, StackArgs& s) const {
+  if (!fused_decode_ || T > kDecodeMaxTokens || layers_.empty()) return false;
+  s.layers = stack_layers_.as<StackLayer>() + first;
+  s.count = count; s.tokens = T; s.top_k = cfg_.top_k; s.hidden = cfg_.hidden; s.ffn = cfg_.expert_ffn;
+  s.n_experts = cfg_.n_experts; s.eps = cfg_.rms_eps; s.q8 = q8; s.racy = racy;
+  s.hin = ws_.hin.as<float>(); s.ha = ws_.ha.as<float>(); s.hb = ws_.hb.as<float>();
+  s.act = ws_.act.as<float>(); s.logits = ws_.logits.as<float>();
+  s.probs = ws_.probs.as<float>(); s.experts = ws_.experts.as<std::int32_t>(); s.weights = ws_.weights.as<float>();
+  for (int i = first; i < first + count; ++i) {
+    s.gate_row_bytes = std::max(s.gate_row_bytes, layers_[i].g.row_bytes);
+    s.up_row_bytes = std::max(s.up_row_bytes, layers_[i].u.row_bytes);
+    s.down_row_bytes = std::max(s.down_row_bytes, layers_[i].d.row_bytes);
+  }
+  return plan_stack(s, sm_count_, smem_optin_);
+}
+
+bool CudaMoeEngine::fused_decode_fits(int first, int count, int T, ActivationMode mode) const {
+  StackArgs s;
+  return stack_args(first, count, T, mode == ActivationMode::q8, false, s);
+}
+
 void CudaMoeEngine::enqueue_layers(int first, int count, int T, ActivationMode mode, bool racy) {
   const std::size_t H = cfg_.hidden, E = cfg_.n_experts, K = cfg_.top_k;
   const bool q8 = mode == ActivationMode::q8;
+  if (StackArgs s; stack_args(first, count, T, q8, racy, s)) {
+    launch_stack(s, stream_);
+    return;
+  }
   for (int i = 0; i < count; ++i) {
     const Layer& L = layers_[first + i];
     const float* src = i == 0 ? ws_.hin.as<float>() : (i % 2 == 1 ? ws_.ha.as<float>() : ws_.hb.as<float>());

@@ -42,8 +42,14 @@ class CudaMoeEngine final : public MoeEngine {
   double device_forward_ms(int first_layer, int layer_count, int tokens,
                            const ForwardOptions& opt, int reps) override;
 
-  // T at and below which the per-pair decode kernels run in q8 mode (exact mode always uses them).
+  // T at and below which the decode kernels run in q8 mode (exact mode always uses them): the
+  // fused stack kernel when it fits, else the per-layer kernels.
   static constexpr int kDecodeMaxTokens = 8;
+  // false: decode uses the per-layer kernels even where the fused stack fits (tests compare
+  // the two bitwise). Default true.
+  void set_fused_decode(bool on);
+  // Whether forward() of these layers and tokens runs the fused decode kernel.
+  bool fused_decode_fits(int first_layer, int layer_count, int tokens, ActivationMode mode) const;
 
  private:
   struct Layer {
@@ -64,8 +70,13 @@ class CudaMoeEngine final : public MoeEngine {
   const float* final_buffer(int layer_count) const;
   void clear_graphs();
 
+  bool stack_args(int first_layer, int layer_count, int tokens, bool q8, bool racy, StackArgs& s) const;
+
   MoeConfig cfg_{};
   std::vector<Layer> layers_;
+  DeviceBuffer stack_layers_;  // [layers] StackLayer, for the fused decode kernel
+  bool fused_decode_ = true;
+  int smem_optin_ = 0;
   std::size_t expert_bytes_ = 0;
   Workspace ws_;
   cudaStream_t stream_ = nullptr;

@@ -13,6 +13,7 @@
 //     operations, so a token's output is bitwise the same alone or in any batch.
 #include <algorithm>
 
+#include "engine/cuda/act_vec.cuh"
 #include "engine/cuda/check.hpp"
 #include "engine/cuda/kernels.hpp"
 #include "engine/cuda/pdl.cuh"
@@ -30,24 +31,6 @@ constexpr int kDnChunk = 8;                    // experts staged at once (any k:
 
 __device__ __forceinline__ const std::uint8_t* row_ptr(const DevMat& m, int e, int r) {
   return m.data + (size_t)e * m.expert_bytes + (size_t)r * m.row_bytes;
-}
-
-// Bytes of one activation vector of n values in shared memory, 16-byte multiple.
-__host__ __device__ constexpr size_t vec_bytes(bool q8, int n) {
-  return q8 ? qx_bytes(n) : 4 * (size_t(padded_len(n)) + size_t((n / 32 + 3) & ~3));
-}
-struct VecF { float* x; float* sum; };
-__device__ __forceinline__ VecF vec_f(unsigned char* p, int n) {
-  float* x = reinterpret_cast<float*>(p);
-  return {x, x + padded_len(n)};
-}
-__device__ __forceinline__ QX vec_q(unsigned char* p, int n) { return qx_at(p, n); }
-
-// exact mode: the f32 counterpart of row_dot_q8 (quant_q8.cuh), same lane order.
-__device__ __forceinline__ float row_dot_f(int type, const std::uint8_t* row, int units, const VecF& x, int lane) {
-  float s = 0.f;
-  for (int un = lane; un < units; un += 32) s = __fadd_rn(s, dot_unit(type, row, un, x.x, x.sum));
-  return warp_sum(s);
 }
 
 template <bool kQ8>
@@ -74,20 +57,8 @@ __global__ void __launch_bounds__(kGuThreads) gate_up_kernel(DecodeArgs a, int p
     }
     cp_async_commit();
   }
-  const VecF xf = vec_f(smem, H);
-  const QX xq = vec_q(smem, H);
-  for (int g = warp; g < H / 32; g += kGuThreads / 32) {
-    const float v = a.xn[(size_t)t * H + 32 * g + lane];  // on the q8 grid already in q8 mode
-    if constexpr (kQ8) {
-      q8_store(v, const_cast<std::int8_t*>(xq.q) + xpb(32 * g + lane), const_cast<float*>(xq.d) + g,
-               const_cast<float*>(xq.sd) + g, const_cast<int*>(xq.s16) + 2 * g + (lane >> 4), lane);
-    } else {
-      xf.x[xp(32 * g + lane)] = v;
-      const float s = warp_sum(v);
-      if (lane == 0) xf.sum[g] = s;
-    }
-  }
-  const int units = H / 64;
+  for (int g = warp; g < H / 32; g += kGuThreads / 32)  // xn: on the q8 grid already in q8 mode
+    vec_store32<kQ8>(a.xn[(size_t)t * H + 32 * g + lane], smem, H, g, lane);
 #pragma unroll
   for (int s = 0; s < 4; ++s) {
     if (s == 0) cp_async_wait<3>();
@@ -98,14 +69,8 @@ __global__ void __launch_bounds__(kGuThreads) gate_up_kernel(DecodeArgs a, int p
     const int r = 8 * s + warp;
     const std::uint8_t* gr = in_slot(wbuf + r * gslot, row_ptr(a.gate, e, r0 + r));
     const std::uint8_t* ur = in_slot(ubuf + r * uslot, row_ptr(a.up, e, r0 + r));
-    float g, u;
-    if constexpr (kQ8) {
-      g = row_dot_q8(a.gate.type, gr, units, xq, lane);
-      u = row_dot_q8(a.up.type, ur, units, xq, lane);
-    } else {
-      g = row_dot_f(a.gate.type, gr, units, xf, lane);
-      u = row_dot_f(a.up.type, ur, units, xf, lane);
-    }
+    const float g = row_dot_vec<kQ8>(a.gate.type, gr, smem, H, lane);
+    const float u = row_dot_vec<kQ8>(a.up.type, ur, smem, H, lane);
     if (lane == 0) act32[r] = silu(g) * u;
   }
   __syncthreads();
@@ -173,7 +138,7 @@ __global__ void __launch_bounds__(kDnThreads) down_kernel(DecodeArgs a, int toke
   cp_async_commit();
   pdl_wait();
   pdl_launch_dependents();
-  const int units = F / 64;
+
   const int r = r0 + warp;
   // out = h + sum_j w_j * y_j in slot order, y_j = the warp's row dot: the same operations in
   // the same order as the grouped path's down + combine kernels (grouped.cu).
@@ -192,9 +157,7 @@ __global__ void __launch_bounds__(kDnThreads) down_kernel(DecodeArgs a, int toke
       const int j = j0 + jj;
       const int e = a.experts[(size_t)t * k + j];
       const std::uint8_t* row = in_slot(wbuf + (jj * kDnRows + warp) * slot, row_ptr(a.down, e, r));
-      float y;
-      if constexpr (kQ8) y = row_dot_q8(a.down.type, row, units, vec_q(smem + jj * vb, F), lane);
-      else y = row_dot_f(a.down.type, row, units, vec_f(smem + jj * vb, F), lane);
+      const float y = row_dot_vec<kQ8>(a.down.type, row, smem + jj * vb, F, lane);
       acc = __fadd_rn(acc, __fmul_rn(a.weights[(size_t)t * k + j], y));
     }
   }

@@ -104,6 +104,41 @@ std::size_t grouped_smem_needed(const GroupedArgs& a);
 // Tokens grouped by expert on the device, then per-expert tiles of integer row dots.
 void launch_grouped(const GroupedArgs& a, cudaStream_t stream);
 
+// Decode, fused (stack.cu): every layer of a forward pass in one cooperative launch, one block
+// per SM, grid-wide barriers between the phases (router, gate + up + SwiGLU, down + weighted
+// sum + residual), so nothing waits for a kernel launch and every SM streams expert rows. The
+// values are bitwise those of the per-layer kernels above (router_kernel + launch_decode).
+struct StackLayer {  // one layer's device tensors
+  const float* norm = nullptr;    // [hidden]
+  const float* router = nullptr;  // [E, hidden]
+  DevMat gate, up, down;
+};
+struct StackArgs {
+  const StackLayer* layers = nullptr;  // [count], on the device
+  int count = 0, tokens = 0, top_k = 0, hidden = 0, ffn = 0, n_experts = 0;
+  float eps = 1e-6f;
+  bool q8 = false;
+  bool racy = false;                   // Fault::cuda_reduction_race
+  const float* hin = nullptr;          // [T, hidden]; layer i writes ha (i even) or hb (i odd)
+  float* ha = nullptr;
+  float* hb = nullptr;
+  float* act = nullptr;                // [T*k, ffn] workspace: SwiGLU output, f32
+  float* logits = nullptr;             // [T, E] workspace
+  float* probs = nullptr;              // [count][T, E]
+  std::int32_t* experts = nullptr;     // [count][T, k]
+  float* weights = nullptr;            // [count][T, k]
+  // The largest row of any layer's gate, up and down tensors (their slots in shared memory).
+  std::size_t gate_row_bytes = 0, up_row_bytes = 0, down_row_bytes = 0;
+  // Filled by plan_stack: grid size, pipeline depths, shared-memory layout.
+  int blocks = 0, gu_depth = 0, dn_depth = 0, act_tokens = 0;
+  std::size_t off_a = 0, off_pz = 0, off_sel = 0, off_u = 0, smem = 0;
+};
+// Chooses the launch for these shapes on a device with `sm_count` SMs and `smem_optin` bytes of
+// shared memory per block; false when the fused kernel does not apply (T > 16, or the shapes
+// do not fit in shared memory): the caller then uses the per-layer kernels.
+bool plan_stack(StackArgs& a, int sm_count, int smem_optin);
+void launch_stack(const StackArgs& a, cudaStream_t stream);
+
 // Sets the dynamic shared-memory limits of the kernels once per device (idempotent).
 void configure_kernels();
 

@@ -1,0 +1,279 @@
+// Fused decode stack: all layers of a forward pass (T <= 16 tokens) in one cooperative launch,
+// one block of 16 warps per SM. Per layer, three phases separated by grid-wide barriers:
+//   R  each block normalises every token (a warp per token, router_dev.cuh) into shared memory
+//      and builds the experts' activation vectors from it; the (expert, token) logits are spread
+//      over all warps of the grid. Barrier. Each block routes every token (a warp per token)
+//      into shared memory, so no block waits for another to learn the experts; block 0 also
+//      writes the routing out.
+//   G  the T*k*ffn (pair, row) items of gate + up + SwiGLU, a contiguous share per block, a
+//      warp pipeline (pipeline.cuh) per warp staging the gate and up rows with cp.async. Before
+//      computing, each block pulls the down rows it will need in phase D into L2 (bulk
+//      prefetch), so they stream in behind the gate/up rows. act (f32) goes to global memory.
+//      Barrier.
+//   D  the T*hidden (token, row) items: the block rounds the act vectors of its tokens onto
+//      the Q8_1 grid (q8) in shared memory, then per item the k down rows (warp pipeline),
+//      out = h + sum_j w_j * y_j in slot order. It also prefetches the next layer's router rows.
+//      Barrier.
+// Every value is computed by the functions the per-layer kernels use (router_dev.cuh,
+// act_vec.cuh) in the same order, so the output is bitwise the per-layer path's (tested).
+// Fault::cuda_reduction_race: the barrier between the normalisation and its readers is dropped.
+#include <cooperative_groups.h>
+
+#include <algorithm>
+
+#include "engine/cuda/act_vec.cuh"
+#include "engine/cuda/check.hpp"
+#include "engine/cuda/kernels.hpp"
+#include "engine/cuda/pipeline.cuh"
+#include "engine/cuda/router_dev.cuh"
+
+namespace pv::engine::cuda {
+namespace {
+
+namespace cg = cooperative_groups;
+
+constexpr int kThreads = 512;
+constexpr int kWarps = kThreads / 32;
+constexpr int kMaxTokens = kWarps;  // a warp per token in phase R
+constexpr int kGuDepth = 4, kDnDepth = 8;
+
+__host__ __device__ constexpr std::size_t align16(std::size_t n) { return (n + 15) & ~std::size_t(15); }
+__host__ __device__ constexpr int pz_stride(int n_experts) { return (n_experts + 3) & ~3; }
+
+__device__ __forceinline__ const std::uint8_t* row_ptr(const DevMat& m, int e, int r) {
+  return m.data + (size_t)e * m.expert_bytes + (size_t)r * m.row_bytes;
+}
+
+// Item range [lo, hi) of block b when n items are split evenly over nb blocks.
+struct Range { long long lo, hi; };
+__host__ __device__ inline Range share(long long n, int b, int nb) { return {n * b / nb, n * (b + 1) / nb}; }
+// Number of items warp w handles in a range (items lo + w, lo + w + kWarps, ...).
+__device__ __forceinline__ int warp_items(const Range& r, int w) {
+  const long long n = r.hi - r.lo - w;
+  return n > 0 ? int((n + kWarps - 1) / kWarps) : 0;
+}
+
+struct Smem {
+  unsigned char* x;  // [T] activation vectors of hidden values (phase G)
+  unsigned char* a;  // [act_tokens * k] activation vectors of ffn values (phase D)
+  float* pz;         // [T][pz_stride(E)] softmax scratch
+  std::int32_t* sel_e;  // [T * k]
+  float* sel_w;         // [T * k]
+  unsigned char* u;  // phase R: normalised tokens; G: gate/up ring; D: down ring
+};
+
+template <bool kQ8>
+__device__ void phase_router(const StackArgs& a, const StackLayer& L, const float* h, const Smem& s, int l) {
+  const int T = a.tokens, H = a.hidden, H4 = H / 4, E = a.n_experts;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  float4* xs = reinterpret_cast<float4*>(s.u);
+  // The top warps normalise and the bottom ones compute logits: every warp reads tokens that
+  // other warps wrote, so the barrier below is what orders them.
+  const int t = kWarps - 1 - warp;
+  if (t < T)
+    warp_rms_norm(reinterpret_cast<const float4*>(h) + (size_t)t * H4, reinterpret_cast<const float4*>(L.norm),
+                  xs + t * H4, H4, a.eps, lane);
+  if (!a.racy) __syncthreads();
+  const float* xf = reinterpret_cast<const float*>(xs);
+  const size_t vb = vec_bytes(kQ8, H);
+  for (int i = warp; i < T * (H / 32); i += kWarps) {
+    const int tt = i / (H / 32), g = i - tt * (H / 32);
+    float v = xf[tt * H + 32 * g + lane];
+    if constexpr (kQ8) v = q8_round(v);
+    vec_store32<kQ8>(v, s.x + tt * vb, H, g, lane);
+  }
+  const int gw = blockIdx.x * kWarps + warp, nw = gridDim.x * kWarps;
+  for (int i = gw; i < E * T; i += nw) {
+    const int e = i / T, tt = i - e * T;
+    float z[1];
+    warp_logits<1>(reinterpret_cast<const float4*>(L.router) + (size_t)e * H4, xs + tt * H4, H4, 1, lane, z);
+    if (lane == 0) a.logits[(size_t)tt * E + e] = z[0];
+  }
+  cg::this_grid().sync();
+  if (warp < T) {
+    float* probs = blockIdx.x == 0 ? a.probs + ((size_t)l * T + warp) * E : nullptr;
+    warp_route(a.logits + (size_t)warp * E, E, a.top_k, s.pz + warp * pz_stride(E), probs,
+               s.sel_e + warp * a.top_k, s.sel_w + warp * a.top_k, lane);
+  }
+  __syncthreads();
+  if (blockIdx.x == 0)
+    for (int i = threadIdx.x; i < T * a.top_k; i += kThreads) {
+      a.experts[(size_t)l * T * a.top_k + i] = s.sel_e[i];
+      a.weights[(size_t)l * T * a.top_k + i] = s.sel_w[i];
+    }
+}
+
+template <bool kQ8>
+__device__ void phase_gate_up(const StackArgs& a, const StackLayer& L, const Smem& s) {
+  const int K = a.top_k, F = a.ffn, H = a.hidden;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const Range g = share((long long)a.tokens * K * F, blockIdx.x, gridDim.x);
+  const size_t gslot = slot_bytes(L.gate.row_bytes), pslot = gslot + slot_bytes(L.up.row_bytes);
+  unsigned char* ring = s.u + (size_t)warp * a.gu_depth * pslot;
+  const size_t vb = vec_bytes(kQ8, H);
+  auto pair_row = [&](int n, int& p, int& r) {
+    const long long i = g.lo + warp + (long long)n * kWarps;
+    p = int(i / F);
+    r = int(i - (long long)p * F);
+  };
+  auto stage = [&](int n, int slot) {
+    int p, r;
+    pair_row(n, p, r);
+    const int e = s.sel_e[p];
+    unsigned char* d = ring + slot * pslot;
+    stage_row(d, row_ptr(L.gate, e, r), L.gate.row_bytes, lane, 32);
+    stage_row(d + gslot, row_ptr(L.up, e, r), L.up.row_bytes, lane, 32);
+  };
+  auto consume = [&](int n, int slot) {
+    int p, r;
+    pair_row(n, p, r);
+    const int e = s.sel_e[p];
+    const unsigned char* d = ring + slot * pslot;
+    unsigned char* x = s.x + (p / K) * vb;
+    const float gv = row_dot_vec<kQ8>(L.gate.type, in_slot(d, row_ptr(L.gate, e, r)), x, H, lane);
+    const float uv = row_dot_vec<kQ8>(L.up.type, in_slot(d + gslot, row_ptr(L.up, e, r)), x, H, lane);
+    if (lane == 0) a.act[(size_t)p * F + r] = silu(gv) * uv;
+  };
+  const int n = warp_items(g, warp);
+  warp_pipeline_start(n, a.gu_depth, stage);
+  // The down rows of this block's phase-D items, into L2 behind the gate/up rows.
+  const Range d = share((long long)a.tokens * H, blockIdx.x, gridDim.x);
+  for (long long q = threadIdx.x; q < (d.hi - d.lo) * K; q += kThreads) {
+    const long long i = d.lo + q / K;
+    const int j = int(q % K), t = int(i / H), r = int(i - (long long)t * H);
+    prefetch_l2_bulk(row_ptr(L.down, s.sel_e[t * K + j], r), L.down.row_bytes);
+  }
+  warp_pipeline_run(n, a.gu_depth, stage, consume);
+}
+
+template <bool kQ8>
+__device__ void phase_down(const StackArgs& a, const StackLayer& L, const StackLayer* next, const float* h,
+                           float* out, const Smem& s) {
+  const int K = a.top_k, F = a.ffn, H = a.hidden;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const Range d = share((long long)a.tokens * H, blockIdx.x, gridDim.x);
+  const int t_lo = int(d.lo / H);
+  const size_t dslot = slot_bytes(L.down.row_bytes), vb = vec_bytes(kQ8, F);
+  unsigned char* ring = s.u + (size_t)warp * a.dn_depth * dslot;
+  // Items of warp w: lo + w + n * kWarps; each has k rows, one pipeline step per row.
+  auto item_row = [&](int q, int& t, int& r, int& j) {
+    const int n = q / K;
+    j = q - n * K;
+    const long long i = d.lo + warp + (long long)n * kWarps;
+    t = int(i / H);
+    r = int(i - (long long)t * H);
+  };
+  auto stage = [&](int q, int slot) {
+    int t, r, j;
+    item_row(q, t, r, j);
+    stage_row(ring + slot * dslot, row_ptr(L.down, s.sel_e[t * K + j], r), L.down.row_bytes, lane, 32);
+  };
+  float acc = 0.f;
+  auto consume = [&](int q, int slot) {
+    int t, r, j;
+    item_row(q, t, r, j);
+    const std::uint8_t* row = in_slot(ring + slot * dslot, row_ptr(L.down, s.sel_e[t * K + j], r));
+    const float y = row_dot_vec<kQ8>(L.down.type, row, s.a + ((t - t_lo) * K + j) * vb, F, lane);
+    acc = __fadd_rn(acc, __fmul_rn(s.sel_w[t * K + j], y));
+    if (j == K - 1) {
+      if (lane == 0) out[(size_t)t * H + r] = __fadd_rn(__ldcg(h + (size_t)t * H + r), acc);
+      acc = 0.f;
+    }
+  };
+  const int n = warp_items(d, warp) * K;
+  warp_pipeline_start(n, a.dn_depth, stage);
+  // The act vectors of this block's tokens, as gate_up_kernel rounds them (per 32 values).
+  if (d.hi > d.lo) {
+    const int ntok = int((d.hi - 1) / H) - t_lo + 1, G = F / 32;
+    for (int i = warp; i < ntok * K * G; i += kWarps) {
+      const int v = i / G, g = i - v * G;  // v: (token - t_lo) * K + j
+      const float x = __ldcg(a.act + ((size_t)t_lo * K + v) * F + 32 * g + lane);
+      vec_store32<kQ8>(x, s.a + v * vb, F, g, lane);
+    }
+  }
+  if (next && lane == 0) {  // the next layer's router rows this warp will read, and its norm
+    const int T = a.tokens;
+    const int gw = blockIdx.x * kWarps + warp, nw = gridDim.x * kWarps;
+    for (int i = gw; i < a.n_experts * T; i += nw) prefetch_l2_bulk(next->router + (size_t)(i / T) * H, 4 * (size_t)H);
+    if (warp == 0) prefetch_l2_bulk(next->norm, 4 * (size_t)H);
+  }
+  __syncthreads();
+  warp_pipeline_run(n, a.dn_depth, stage, consume);
+}
+
+template <bool kQ8>
+__global__ void __launch_bounds__(kThreads, 1) stack_kernel(StackArgs a) {
+  extern __shared__ __align__(16) unsigned char smem[];
+  Smem s;
+  s.x = smem;
+  s.a = smem + a.off_a;
+  s.pz = reinterpret_cast<float*>(smem + a.off_pz);
+  s.sel_e = reinterpret_cast<std::int32_t*>(smem + a.off_sel);
+  s.sel_w = reinterpret_cast<float*>(s.sel_e + a.tokens * a.top_k);
+  s.u = smem + a.off_u;
+  for (int l = 0; l < a.count; ++l) {
+    const StackLayer L = a.layers[l];
+    const float* h = l == 0 ? a.hin : (l % 2 == 1 ? a.ha : a.hb);
+    float* out = l % 2 == 0 ? a.ha : a.hb;
+    phase_router<kQ8>(a, L, h, s, l);
+    phase_gate_up<kQ8>(a, L, s);
+    cg::this_grid().sync();
+    phase_down<kQ8>(a, L, l + 1 < a.count ? a.layers + l + 1 : nullptr, h, out, s);
+    cg::this_grid().sync();
+  }
+}
+
+}  // namespace
+
+bool plan_stack(StackArgs& a, int sm_count, int smem_optin) {
+  if (a.tokens < 1 || a.tokens > kMaxTokens || a.count < 1 || sm_count < 1) return false;
+  const int T = a.tokens, K = a.top_k, H = a.hidden, F = a.ffn;
+  a.blocks = sm_count;
+  // A block's phase-D items span at most this many tokens.
+  const long long per = ((long long)T * H + a.blocks - 1) / a.blocks;
+  a.act_tokens = int(std::min<long long>(T, (per + H - 1) / H + 1));
+  const std::size_t x = align16(T * vec_bytes(a.q8, H));
+  const std::size_t act = align16(std::size_t(a.act_tokens) * K * vec_bytes(a.q8, F));
+  const std::size_t pz = align16(std::size_t(T) * pz_stride(a.n_experts) * 4);
+  const std::size_t sel = align16(std::size_t(T) * K * 8);
+  a.off_a = x;
+  a.off_pz = a.off_a + act;
+  a.off_sel = a.off_pz + pz;
+  a.off_u = a.off_sel + sel;
+  if (a.off_u >= std::size_t(smem_optin)) return false;
+  const std::size_t budget = std::size_t(smem_optin) - a.off_u;
+  const std::size_t pslot = slot_bytes(a.gate_row_bytes) + slot_bytes(a.up_row_bytes);
+  const std::size_t dslot = slot_bytes(a.down_row_bytes);
+  a.gu_depth = int(std::min<std::size_t>(kGuDepth, budget / (kWarps * pslot)));
+  a.dn_depth = int(std::min<std::size_t>(kDnDepth, budget / (kWarps * dslot)));
+  const std::size_t xs = std::size_t(T) * H * 4;
+  if (a.gu_depth < 1 || a.dn_depth < 1 || xs > budget) return false;
+  const std::size_t u = std::max({xs, kWarps * a.gu_depth * pslot, kWarps * a.dn_depth * dslot});
+  a.smem = a.off_u + u;
+  return true;
+}
+
+void configure_stack() {
+  int dev = 0, optin = 0;
+  PV_CUDA_CHECK(cudaGetDevice(&dev));
+  PV_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
+  PV_CUDA_CHECK(cudaFuncSetAttribute(stack_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, optin));
+  PV_CUDA_CHECK(cudaFuncSetAttribute(stack_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, optin));
+}
+
+void launch_stack(const StackArgs& a, cudaStream_t stream) {
+  cudaLaunchConfig_t cfg{};
+  cfg.gridDim = dim3(a.blocks);
+  cfg.blockDim = dim3(kThreads);
+  cfg.dynamicSmemBytes = a.smem;
+  cfg.stream = stream;
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeCooperative;  // all blocks resident: the grid barriers need it
+  attr[0].val.cooperative = 1;
+  cfg.attrs = attr;
+  cfg.numAttrs = 1;
+  check(cudaLaunchKernelEx(&cfg, a.q8 ? stack_kernel<true> : stack_kernel<false>, a),
+        "cudaLaunchKernelEx(stack_kernel, cooperative)", __FILE__, __LINE__);
+}
+
+}  // namespace pv::engine::cuda
