@@ -1,6 +1,8 @@
 #include "engine/cuda/cuda_moe_engine.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -71,6 +73,7 @@ CudaMoeEngine::CudaMoeEngine() {
   PV_CUDA_CHECK(cudaGetDevice(&dev));
   PV_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, dev));
   PV_CUDA_CHECK(cudaDeviceGetAttribute(&smem_optin_, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
+  trace_ = std::getenv("PV_CUDA_STACK_TRACE") != nullptr;
 }
 
 void CudaMoeEngine::set_fused_decode(bool on) {
@@ -190,6 +193,7 @@ void CudaMoeEngine::ensure_workspace(int tokens, int layers) {
   ws_.experts = DeviceBuffer(NL * T * K * 4, "workspace selected experts");
   ws_.weights = DeviceBuffer(NL * T * K * 4, "workspace expert weights");
   ws_.logits = DeviceBuffer(T * E * 4, "workspace router logits");
+  if (trace_) ws_.trace = DeviceBuffer(NL * kStackMarks * 8, "workspace stack trace");
   const std::size_t groups = std::size_t(router_token_groups(int(T)));
   ws_.tickets = DeviceBuffer(groups * 4, "workspace router tickets");
   PV_CUDA_CHECK(cudaMemset(ws_.tickets.as<void>(), 0, groups * 4));
@@ -211,6 +215,7 @@ bool CudaMoeEngine::stack_args(int first, int count, int T, bool q8, bool racy, 
   s.hin = ws_.hin.as<float>(); s.ha = ws_.ha.as<float>(); s.hb = ws_.hb.as<float>();
   s.act = ws_.act.as<float>(); s.logits = ws_.logits.as<float>();
   s.probs = ws_.probs.as<float>(); s.experts = ws_.experts.as<std::int32_t>(); s.weights = ws_.weights.as<float>();
+  s.trace = ws_.trace.as<unsigned long long>();
   for (int i = first; i < first + count; ++i) {
     s.gate_row_bytes = std::max(s.gate_row_bytes, layers_[i].g.row_bytes);
     s.up_row_bytes = std::max(s.up_row_bytes, layers_[i].u.row_bytes);
@@ -357,7 +362,27 @@ double CudaMoeEngine::device_forward_ms(int first, int count, int T, const Forwa
   cudaEventDestroy(a);
   cudaEventDestroy(b);
   std::sort(ms.begin(), ms.end());
+  if (trace_ && fused_decode_fits(first, count, T, opt.mode)) print_stack_trace(count, T);
   return ms[ms.size() / 2];
+}
+
+// Where the fused kernel's time goes, from the last replay: per phase the median over layers
+// of the time between consecutive stamps of block 0.
+void CudaMoeEngine::print_stack_trace(int count, int T) const {
+  std::vector<unsigned long long> t(std::size_t(count) * kStackMarks);
+  PV_CUDA_CHECK(cudaMemcpy(t.data(), ws_.trace.as<void>(), t.size() * 8, cudaMemcpyDeviceToHost));
+  std::fprintf(stderr, "stack trace T=%d (block 0, median over %d layers, us):", T, count);
+  for (int k = 1; k <= kStackMarks; ++k) {
+    std::vector<double> d;
+    for (int l = 0; l < count; ++l) {
+      const auto* m = &t[std::size_t(l) * kStackMarks];
+      if (k < kStackMarks) d.push_back(double(m[k] - m[k - 1]) * 1e-3);
+      else d.push_back(double(m[kStackMarks - 1] - m[0]) * 1e-3);
+    }
+    std::sort(d.begin(), d.end());
+    std::fprintf(stderr, " %s %.2f%s", k < kStackMarks ? kStackMarkNames[k] : "layer", d[d.size() / 2],
+                 k < kStackMarks ? " |" : "\n");
+  }
 }
 
 }  // namespace pv::engine::cuda

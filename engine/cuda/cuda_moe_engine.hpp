@@ -58,6 +58,7 @@ class CudaMoeEngine final : public MoeEngine {
   };
   struct Workspace {
     int tokens = 0, layers = 0;
+    DeviceBuffer trace;          // PV_CUDA_STACK_TRACE: [layers][kStackMarks] u64
     DeviceBuffer hin, ha, hb, xn, xq, xd, xsd, xs16, act, act_sum, act_q, act_d, act_sd, act_s16, y, sorted, tiles, probs, experts, weights, logits, tickets;
     float* pin_h = nullptr;      // pinned [T, hidden], in and out
   };
@@ -76,6 +77,8 @@ class CudaMoeEngine final : public MoeEngine {
   std::vector<Layer> layers_;
   DeviceBuffer stack_layers_;  // [layers] StackLayer, for the fused decode kernel
   bool fused_decode_ = true;
+  bool trace_ = false;  // PV_CUDA_STACK_TRACE set: device_forward_ms prints the fused kernel's phases
+  void print_stack_trace(int layer_count, int tokens) const;
   int smem_optin_ = 0;
   std::size_t expert_bytes_ = 0;
   Workspace ws_;

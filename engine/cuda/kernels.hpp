@@ -127,6 +127,9 @@ struct StackArgs {
   float* probs = nullptr;              // [count][T, E]
   std::int32_t* experts = nullptr;     // [count][T, k]
   float* weights = nullptr;            // [count][T, k]
+  // Optional [count][kStackMarks] %globaltimer stamps (ns) taken by thread 0 of block 0 at the
+  // phase boundaries (PV_CUDA_STACK_TRACE, see CudaMoeEngine::device_forward_ms).
+  unsigned long long* trace = nullptr;
   // The largest row of any layer's gate, up and down tensors (their slots in shared memory).
   std::size_t gate_row_bytes = 0, up_row_bytes = 0, down_row_bytes = 0;
   // Filled by plan_stack: grid size, pipeline depths, shared-memory layout.
@@ -137,6 +140,11 @@ struct StackArgs {
 // shared memory per block; false when the fused kernel does not apply (T > 16, or the shapes
 // do not fit in shared memory): the caller then uses the per-layer kernels.
 bool plan_stack(StackArgs& a, int sm_count, int smem_optin);
+// Phase boundaries StackArgs::trace records per layer, in order.
+constexpr int kStackMarks = 10;
+constexpr const char* kStackMarkNames[kStackMarks] = {
+    "layer start", "norm done", "logits done", "logits barrier", "routed", "gate/up done",
+    "gate/up barrier", "act staged", "down done", "down barrier"};
 void launch_stack(const StackArgs& a, cudaStream_t stream);
 
 // Sets the dynamic shared-memory limits of the kernels once per device (idempotent).

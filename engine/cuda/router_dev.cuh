@@ -20,6 +20,7 @@ __device__ __forceinline__ float dot4_rn(const float4& a, const float4& b) {
 __device__ __forceinline__ void warp_rms_norm(const float4* h, const float4* w, float4* x, int H4, float eps,
                                               int lane) {
   float ss = 0.f;
+#pragma unroll 16
   for (int i = lane; i < H4; i += 32) {
     const float4 v = __ldcg(h + i);
     x[i] = v;
@@ -68,11 +69,16 @@ __device__ __forceinline__ void warp_logits(const float4* row, const float4* x, 
 __device__ __forceinline__ void warp_route(const float* z, int E, int K, float* pz, float* probs,
                                            std::int32_t* sel_e, float* sel_w, int lane) {
   float m = -INFINITY;
-  for (int e = lane; e < E; e += 32) m = fmaxf(m, __ldcg(z + e));
+#pragma unroll 8
+  for (int e = lane; e < E; e += 32) {
+    const float v = __ldcg(z + e);
+    pz[e] = v;
+    m = fmaxf(m, v);
+  }
   m = warp_max(m);
   float s = 0.f;
   for (int e = lane; e < E; e += 32) {
-    const float ex = expf(__fsub_rn(__ldcg(z + e), m));
+    const float ex = expf(__fsub_rn(pz[e], m));
     pz[e] = ex;
     s = __fadd_rn(s, ex);
   }

@@ -53,6 +53,14 @@ __device__ __forceinline__ int warp_items(const Range& r, int w) {
   return n > 0 ? int((n + kWarps - 1) / kWarps) : 0;
 }
 
+__device__ __forceinline__ void mark(const StackArgs& a, int l, int k) {
+  if (a.trace && blockIdx.x == 0 && threadIdx.x == 0) {
+    unsigned long long t;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    a.trace[l * kStackMarks + k] = t;
+  }
+}
+
 struct Smem {
   unsigned char* x;  // [T] activation vectors of hidden values (phase G)
   unsigned char* a;  // [act_tokens * k] activation vectors of ffn values (phase D)
@@ -74,6 +82,7 @@ __device__ void phase_router(const StackArgs& a, const StackLayer& L, const floa
     warp_rms_norm(reinterpret_cast<const float4*>(h) + (size_t)t * H4, reinterpret_cast<const float4*>(L.norm),
                   xs + t * H4, H4, a.eps, lane);
   if (!a.racy) __syncthreads();
+  mark(a, l, 1);
   const float* xf = reinterpret_cast<const float*>(xs);
   const size_t vb = vec_bytes(kQ8, H);
   for (int i = warp; i < T * (H / 32); i += kWarps) {
@@ -89,13 +98,16 @@ __device__ void phase_router(const StackArgs& a, const StackLayer& L, const floa
     warp_logits<1>(reinterpret_cast<const float4*>(L.router) + (size_t)e * H4, xs + tt * H4, H4, 1, lane, z);
     if (lane == 0) a.logits[(size_t)tt * E + e] = z[0];
   }
+  mark(a, l, 2);
   cg::this_grid().sync();
+  mark(a, l, 3);
   if (warp < T) {
     float* probs = blockIdx.x == 0 ? a.probs + ((size_t)l * T + warp) * E : nullptr;
     warp_route(a.logits + (size_t)warp * E, E, a.top_k, s.pz + warp * pz_stride(E), probs,
                s.sel_e + warp * a.top_k, s.sel_w + warp * a.top_k, lane);
   }
   __syncthreads();
+  mark(a, l, 4);
   if (blockIdx.x == 0)
     for (int i = threadIdx.x; i < T * a.top_k; i += kThreads) {
       a.experts[(size_t)l * T * a.top_k + i] = s.sel_e[i];
@@ -148,7 +160,7 @@ __device__ void phase_gate_up(const StackArgs& a, const StackLayer& L, const Sme
 
 template <bool kQ8>
 __device__ void phase_down(const StackArgs& a, const StackLayer& L, const StackLayer* next, const float* h,
-                           float* out, const Smem& s) {
+                           float* out, const Smem& s, int l) {
   const int K = a.top_k, F = a.ffn, H = a.hidden;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const Range d = share((long long)a.tokens * H, blockIdx.x, gridDim.x);
@@ -183,12 +195,24 @@ __device__ void phase_down(const StackArgs& a, const StackLayer& L, const StackL
   const int n = warp_items(d, warp) * K;
   warp_pipeline_start(n, a.dn_depth, stage);
   // The act vectors of this block's tokens, as gate_up_kernel rounds them (per 32 values).
+  // Each warp issues the loads of up to kBatch groups before rounding any: one L2 round trip
+  // per batch instead of one per group.
   if (d.hi > d.lo) {
-    const int ntok = int((d.hi - 1) / H) - t_lo + 1, G = F / 32;
-    for (int i = warp; i < ntok * K * G; i += kWarps) {
-      const int v = i / G, g = i - v * G;  // v: (token - t_lo) * K + j
-      const float x = __ldcg(a.act + ((size_t)t_lo * K + v) * F + 32 * g + lane);
-      vec_store32<kQ8>(x, s.a + v * vb, F, g, lane);
+    constexpr int kBatch = 16;
+    const int ntok = int((d.hi - 1) / H) - t_lo + 1, G = F / 32, groups = ntok * K * G;
+    const float* src = a.act + (size_t)t_lo * K * F;
+    for (int i0 = warp; i0 < groups; i0 += kWarps * kBatch) {
+      float x[kBatch];
+#pragma unroll
+      for (int b = 0; b < kBatch; ++b) {
+        const int i = i0 + b * kWarps;
+        x[b] = i < groups ? __ldcg(src + (size_t)i * 32 + lane) : 0.f;
+      }
+#pragma unroll
+      for (int b = 0; b < kBatch; ++b) {
+        const int i = i0 + b * kWarps;
+        if (i < groups) vec_store32<kQ8>(x[b], s.a + (i / G) * vb, F, i % G, lane);  // i / G: (t - t_lo) * K + j
+      }
     }
   }
   if (next && lane == 0) {  // the next layer's router rows this warp will read, and its norm
@@ -198,6 +222,7 @@ __device__ void phase_down(const StackArgs& a, const StackLayer& L, const StackL
     if (warp == 0) prefetch_l2_bulk(next->norm, 4 * (size_t)H);
   }
   __syncthreads();
+  mark(a, l, 7);
   warp_pipeline_run(n, a.dn_depth, stage, consume);
 }
 
@@ -215,11 +240,16 @@ __global__ void __launch_bounds__(kThreads, 1) stack_kernel(StackArgs a) {
     const StackLayer L = a.layers[l];
     const float* h = l == 0 ? a.hin : (l % 2 == 1 ? a.ha : a.hb);
     float* out = l % 2 == 0 ? a.ha : a.hb;
+    mark(a, l, 0);
     phase_router<kQ8>(a, L, h, s, l);
     phase_gate_up<kQ8>(a, L, s);
+    mark(a, l, 5);
     cg::this_grid().sync();
-    phase_down<kQ8>(a, L, l + 1 < a.count ? a.layers + l + 1 : nullptr, h, out, s);
+    mark(a, l, 6);
+    phase_down<kQ8>(a, L, l + 1 < a.count ? a.layers + l + 1 : nullptr, h, out, s, l);
+    mark(a, l, 8);
     cg::this_grid().sync();
+    mark(a, l, 9);
   }
 }
 
