@@ -53,4 +53,86 @@ __device__ __forceinline__ void vec_store32(float v, unsigned char* vec, int n, 
   }
 }
 
+// One thread's counterparts of the warp-wide operations above, for when a warp has better
+// things to do than 32 shuffles per 32 values: every result is bitwise the warp version's.
+// warp_sum is an xor-butterfly in which both lanes of a pair add the same two values, so all
+// lanes end with lane 0's bits; tree32 evaluates that tree for lane 0.
+__device__ __forceinline__ float tree32(float (&v)[32]) {
+#pragma unroll
+  for (int h = 16; h > 0; h >>= 1)
+#pragma unroll
+    for (int i = 0; i < h; ++i) v[i] = __fadd_rn(v[i], v[i + h]);
+  return v[0];
+}
+
+// row_dot_q8 / row_dot_f of a row from its U unit values u[0..U): lane i's running sum
+// 0 + u_i + u_{i+32} + ..., then the butterfly.
+__device__ __forceinline__ float tree_sum_units(const float* u, int U) {
+  float v[32];
+#pragma unroll
+  for (int i = 0; i < 32; ++i) {
+    float s = 0.f;
+    for (int k = i; k < U; k += 32) s = __fadd_rn(s, u[k]);
+    v[i] = s;
+  }
+  return tree32(v);
+}
+
+// Unit u of a row dotted with the vector at `vec` (n values), as row_dot_vec's lanes do.
+template <bool kQ8>
+__device__ __forceinline__ float unit_value(int type, const std::uint8_t* row, int u, unsigned char* vec, int n) {
+  if constexpr (kQ8) return dot_unit_q8(type, row, u, vec_q(vec, n));
+  else {
+    const VecF x = vec_f(vec, n);
+    return dot_unit(type, row, u, x.x, x.sum);
+  }
+}
+
+// q8_round of 32 values (warp.cuh) by one thread.
+__device__ __forceinline__ void q8_round32(float (&v)[32]) {
+  float amax = 0.f;
+#pragma unroll
+  for (int i = 0; i < 32; ++i) amax = fmaxf(amax, fabsf(v[i]));
+  const float d = amax / 127.f;
+  const float id = d != 0.f ? 1.f / d : 0.f;
+#pragma unroll
+  for (int i = 0; i < 32; ++i) v[i] = roundf(v[i] * id) * d;
+}
+
+// vec_store32 of values 32 g .. 32 g + 31 by one thread (v is clobbered).
+template <bool kQ8>
+__device__ __forceinline__ void vec_store_group(float (&v)[32], unsigned char* vec, int n, int g) {
+  if constexpr (kQ8) {
+    const QX x = vec_q(vec, n);
+    float amax = 0.f;
+#pragma unroll
+    for (int i = 0; i < 32; ++i) amax = fmaxf(amax, fabsf(v[i]));
+    const float dd = amax / 127.f;
+    const float id = dd != 0.f ? 1.f / dd : 0.f;
+    int half[2] = {0, 0};
+    std::uint32_t* q = reinterpret_cast<std::uint32_t*>(const_cast<std::int8_t*>(x.q) + xpb(32 * g));
+#pragma unroll
+    for (int w = 0; w < 8; ++w) {
+      std::uint32_t word = 0;
+#pragma unroll
+      for (int b = 0; b < 4; ++b) {
+        const int qi = int(roundf(v[4 * w + b] * id));
+        half[w / 4] += qi;
+        word |= (std::uint32_t(qi) & 0xFFu) << (8 * b);
+      }
+      q[w] = word;
+    }
+    const_cast<float*>(x.d)[g] = dd;
+    const_cast<float*>(x.sd)[g] = dd * float(half[0] + half[1]);
+    const_cast<int*>(x.s16)[2 * g] = half[0];
+    const_cast<int*>(x.s16)[2 * g + 1] = half[1];
+  } else {
+    const VecF x = vec_f(vec, n);
+    float4* dst = reinterpret_cast<float4*>(x.x + xp(32 * g));
+#pragma unroll
+    for (int w = 0; w < 8; ++w) dst[w] = make_float4(v[4 * w], v[4 * w + 1], v[4 * w + 2], v[4 * w + 3]);
+    x.sum[g] = tree32(v);
+  }
+}
+
 }  // namespace pv::engine::cuda

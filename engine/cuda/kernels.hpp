@@ -134,7 +134,7 @@ struct StackArgs {
   std::size_t gate_row_bytes = 0, up_row_bytes = 0, down_row_bytes = 0;
   // Filled by plan_stack: grid size, pipeline depths, shared-memory layout.
   int blocks = 0, gu_depth = 0, dn_depth = 0, act_tokens = 0;
-  std::size_t off_a = 0, off_pz = 0, off_sel = 0, off_u = 0, smem = 0;
+  std::size_t off_a = 0, off_pz = 0, off_sel = 0, off_scratch = 0, off_u = 0, smem = 0;
 };
 // Chooses the launch for these shapes on a device with `sm_count` SMs and `smem_optin` bytes of
 // shared memory per block; false when the fused kernel does not apply (T > 16, or the shapes

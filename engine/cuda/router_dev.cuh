@@ -1,6 +1,6 @@
 #pragma once
-// The router's arithmetic, one token per warp: RMSNorm, a logit, softmax + top-k +
-// renormalisation. router_kernel (router.cu) and the fused decode stack (stack.cu) both call
+// The router's arithmetic: RMSNorm, a logit and the softmax one token per warp, then top-k by
+// rank and renormalisation. router_kernel (router.cu) and the fused decode stack (stack.cu) both call
 // these functions, and every rounding is explicit (`__f*_rn`, never contracted into FMAs) or a
 // fixed butterfly, so a token's routing is bitwise the same whichever kernel computes it and
 // whatever other tokens share its batch.
@@ -58,16 +58,9 @@ __device__ __forceinline__ void warp_logits(const float4* row, const float4* x, 
   for (int t = 0; t < NT; ++t) out[t] = warp_sum(acc[t]);
 }
 
-// Softmax over the E logits z of one token (read through L2), top-k by probability descending,
-// ties to the lower index, and the k weights renormalised in double in selection order (each
-// 1/k when the selected probabilities sum to 0). pz: E floats of shared scratch for this warp.
-// probs (may be null): the E probabilities; sel_e/sel_w: the k experts and weights. The
-// selection is k rounds of a warp arg-max (each lane scans its experts in ascending order, the
-// butterfly keeps the larger probability, on a tie the lower index), which picks exactly the
-// experts of rank 0..k-1 in the order (probability desc, index asc). A selected expert is
-// marked -1 (probabilities are >= 0); an index is always in [0, E), even for NaN logits.
-__device__ __forceinline__ void warp_route(const float* z, int E, int K, float* pz, float* probs,
-                                           std::int32_t* sel_e, float* sel_w, int lane) {
+// Softmax over the E logits z of one token (read through L2) by one warp: pz (shared) gets the
+// E probabilities, and probs too when not null.
+__device__ __forceinline__ void warp_softmax(const float* z, int E, float* pz, float* probs, int lane) {
   float m = -INFINITY;
 #pragma unroll 8
   for (int e = lane; e < E; e += 32) {
@@ -88,28 +81,36 @@ __device__ __forceinline__ void warp_route(const float* z, int E, int K, float* 
     pz[e] = p;
     if (probs) probs[e] = p;
   }
-  __syncwarp();
-  double sum = 0.0;  // every lane accumulates the same sequence
-  for (int j = 0; j < K; ++j) {
-    float bp = -INFINITY;
-    int be = -1;
-    for (int e = lane; e < E; e += 32) {
-      const float p = pz[e];
-      if (be < 0 || p > bp) { bp = p; be = e; }
+}
+
+// Top-k of the E probabilities pz (shared, complete) by `n` cooperating threads (i = 0..n-1):
+// expert e goes to position rank(e) = #{o : p_o > p_e or (p_o == p_e and o < e)}, i.e. order
+// probability descending, ties to the lower index. sel_e/sel_w (shared) must hold 0 before,
+// so that NaN probabilities (whose ranks can collide) still leave valid expert indices.
+__device__ __forceinline__ void rank_select(const float* pz, int E, int K, std::int32_t* sel_e, float* sel_w,
+                                            int i, int n) {
+  for (int e = i; e < E; e += n) {
+    const float p = pz[e];
+    int rank = 0;
+    for (int o = 0; o < E; ++o) {
+      const float q = pz[o];
+      rank += (q > p) || (q == p && o < e);
     }
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) {
-      const float op = __shfl_xor_sync(0xffffffffu, bp, o);
-      const int oe = __shfl_xor_sync(0xffffffffu, be, o);
-      if (oe >= 0 && (be < 0 || op > bp || (op == bp && oe < be))) { bp = op; be = oe; }
+    if (rank < K) {
+      sel_e[rank] = e;
+      sel_w[rank] = p;
     }
-    if (lane == 0) { sel_e[j] = be; sel_w[j] = bp; }
-    if (lane == (be & 31)) pz[be] = -1.f;
-    sum += double(bp);
-    __syncwarp();
   }
-  for (int j = lane; j < K; j += 32) sel_w[j] = sum > 0.0 ? float(double(sel_w[j]) / sum) : 1.f / float(K);
-  __syncwarp();
+}
+
+// sel_w[0..K) from the selected probabilities to weights: each divided by their sum, taken in
+// double in selection order (an f32 running sum of k terms carries up to ~k * 2^-24 relative
+// error, k = 256: 1.5e-5; in double each weight carries only its own final rounding); 1/k each
+// when the sum is 0. One thread.
+__device__ __forceinline__ void renormalise(float* sel_w, int K) {
+  double sum = 0.0;
+  for (int j = 0; j < K; ++j) sum += double(sel_w[j]);
+  for (int j = 0; j < K; ++j) sel_w[j] = sum > 0.0 ? float(double(sel_w[j]) / sum) : 1.f / float(K);
 }
 
 }  // namespace pv::engine::cuda

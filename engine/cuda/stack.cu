@@ -35,7 +35,10 @@ namespace cg = cooperative_groups;
 constexpr int kThreads = 512;
 constexpr int kWarps = kThreads / 32;
 constexpr int kMaxTokens = kWarps;  // a warp per token in phase R
-constexpr int kGuDepth = 4, kDnDepth = 8;
+constexpr int kGuDepth = 4, kDnDepth = 4;
+constexpr int kDnChunk = 8;  // down rows of one (token, row) item staged at once (any k: in chunks)
+// Floats of one warp's phase-D scratch: the unit values of a chunk's rows, then their sums.
+__host__ __device__ constexpr int scratch_floats(int ffn) { return kDnChunk * (ffn / 64 + 1); }
 
 __host__ __device__ constexpr std::size_t align16(std::size_t n) { return (n + 15) & ~std::size_t(15); }
 __host__ __device__ constexpr int pz_stride(int n_experts) { return (n_experts + 3) & ~3; }
@@ -67,6 +70,7 @@ struct Smem {
   float* pz;         // [T][pz_stride(E)] softmax scratch
   std::int32_t* sel_e;  // [T * k]
   float* sel_w;         // [T * k]
+  float* scratch;       // [kWarps][scratch_floats(ffn)] phase D
   unsigned char* u;  // phase R: normalised tokens; G: gate/up ring; D: down ring
 };
 
@@ -83,13 +87,19 @@ __device__ void phase_router(const StackArgs& a, const StackLayer& L, const floa
                   xs + t * H4, H4, a.eps, lane);
   if (!a.racy) __syncthreads();
   mark(a, l, 1);
-  const float* xf = reinterpret_cast<const float*>(xs);
+  // The experts' activation vectors: a thread per 32 values (q8: rounded onto the Q8_1 grid).
   const size_t vb = vec_bytes(kQ8, H);
-  for (int i = warp; i < T * (H / 32); i += kWarps) {
+  for (int i = threadIdx.x; i < T * (H / 32); i += kThreads) {
     const int tt = i / (H / 32), g = i - tt * (H / 32);
-    float v = xf[tt * H + 32 * g + lane];
-    if constexpr (kQ8) v = q8_round(v);
-    vec_store32<kQ8>(v, s.x + tt * vb, H, g, lane);
+    const float4* src = xs + tt * H4 + 8 * g;
+    float v[32];
+#pragma unroll
+    for (int w = 0; w < 8; ++w) {
+      const float4 f = src[w];
+      v[4 * w] = f.x; v[4 * w + 1] = f.y; v[4 * w + 2] = f.z; v[4 * w + 3] = f.w;
+    }
+    if constexpr (kQ8) q8_round32(v);
+    vec_store_group<kQ8>(v, s.x + tt * vb, H, g);
   }
   const int gw = blockIdx.x * kWarps + warp, nw = gridDim.x * kWarps;
   for (int i = gw; i < E * T; i += nw) {
@@ -101,11 +111,18 @@ __device__ void phase_router(const StackArgs& a, const StackLayer& L, const floa
   mark(a, l, 2);
   cg::this_grid().sync();
   mark(a, l, 3);
-  if (warp < T) {
-    float* probs = blockIdx.x == 0 ? a.probs + ((size_t)l * T + warp) * E : nullptr;
-    warp_route(a.logits + (size_t)warp * E, E, a.top_k, s.pz + warp * pz_stride(E), probs,
-               s.sel_e + warp * a.top_k, s.sel_w + warp * a.top_k, lane);
-  }
+  // Routing, in every block: softmax a warp per token, then top-k by rank with kThreads / T
+  // threads per token, and the renormalisation a thread per token.
+  const int K = a.top_k;
+  if (warp < T)
+    warp_softmax(a.logits + (size_t)warp * E, E, s.pz + warp * pz_stride(E),
+                 blockIdx.x == 0 ? a.probs + ((size_t)l * T + warp) * E : nullptr, lane);
+  for (int i = threadIdx.x; i < T * K; i += kThreads) { s.sel_e[i] = 0; s.sel_w[i] = 0.f; }
+  __syncthreads();
+  const int per = kThreads / T, tt = threadIdx.x / per;
+  if (tt < T) rank_select(s.pz + tt * pz_stride(E), E, K, s.sel_e + tt * K, s.sel_w + tt * K, threadIdx.x - tt * per, per);
+  __syncthreads();
+  if (threadIdx.x < T) renormalise(s.sel_w + threadIdx.x * K, K);
   __syncthreads();
   mark(a, l, 4);
   if (blockIdx.x == 0)
@@ -158,61 +175,74 @@ __device__ void phase_gate_up(const StackArgs& a, const StackLayer& L, const Sme
   warp_pipeline_run(n, a.gu_depth, stage, consume);
 }
 
+// Phase D. A pipeline item is (token, row, chunk of <= kDnChunk experts); its rows' units are
+// spread over the lanes as one flat list (ffn 768 has 12 units a row: row_dot_vec would keep
+// 20 of 32 lanes idle), each row's sum is row_dot_vec's tree (tree_sum_units), and lane 0 adds
+// w_j * y_j in slot order, carrying the sum from chunk to chunk.
 template <bool kQ8>
 __device__ void phase_down(const StackArgs& a, const StackLayer& L, const StackLayer* next, const float* h,
                            float* out, const Smem& s, int l) {
-  const int K = a.top_k, F = a.ffn, H = a.hidden;
+  const int K = a.top_k, F = a.ffn, H = a.hidden, U = F / 64;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const Range d = share((long long)a.tokens * H, blockIdx.x, gridDim.x);
   const int t_lo = int(d.lo / H);
-  const size_t dslot = slot_bytes(L.down.row_bytes), vb = vec_bytes(kQ8, F);
-  unsigned char* ring = s.u + (size_t)warp * a.dn_depth * dslot;
-  // Items of warp w: lo + w + n * kWarps; each has k rows, one pipeline step per row.
-  auto item_row = [&](int q, int& t, int& r, int& j) {
-    const int n = q / K;
-    j = q - n * K;
+  const int chunk = min(K, kDnChunk), chunks = (K + chunk - 1) / chunk;
+  const size_t dslot = slot_bytes(L.down.row_bytes), islot = chunk * dslot, vb = vec_bytes(kQ8, F);
+  unsigned char* ring = s.u + (size_t)warp * a.dn_depth * islot;
+  float* units = s.scratch + warp * scratch_floats(F);  // [kDnChunk][U] unit values, then [kDnChunk] y
+  float* ys = units + kDnChunk * U;
+  struct Item { int t, r, j0, nj; bool last; };
+  auto item = [&](int q) {
+    const int n = q / chunks, c = q - n * chunks;
     const long long i = d.lo + warp + (long long)n * kWarps;
-    t = int(i / H);
-    r = int(i - (long long)t * H);
+    Item it;
+    it.t = int(i / H);
+    it.r = int(i - (long long)it.t * H);
+    it.j0 = c * chunk;
+    it.nj = min(chunk, K - it.j0);
+    it.last = c == chunks - 1;
+    return it;
   };
+  auto row_of = [&](const Item& it, int jj) { return row_ptr(L.down, s.sel_e[it.t * K + it.j0 + jj], it.r); };
   auto stage = [&](int q, int slot) {
-    int t, r, j;
-    item_row(q, t, r, j);
-    stage_row(ring + slot * dslot, row_ptr(L.down, s.sel_e[t * K + j], r), L.down.row_bytes, lane, 32);
+    const Item it = item(q);
+    for (int jj = 0; jj < it.nj; ++jj)
+      stage_row(ring + slot * islot + jj * dslot, row_of(it, jj), L.down.row_bytes, lane, 32);
   };
-  float acc = 0.f;
+  float acc = 0.f;  // lane 0's
   auto consume = [&](int q, int slot) {
-    int t, r, j;
-    item_row(q, t, r, j);
-    const std::uint8_t* row = in_slot(ring + slot * dslot, row_ptr(L.down, s.sel_e[t * K + j], r));
-    const float y = row_dot_vec<kQ8>(L.down.type, row, s.a + ((t - t_lo) * K + j) * vb, F, lane);
-    acc = __fadd_rn(acc, __fmul_rn(s.sel_w[t * K + j], y));
-    if (j == K - 1) {
-      if (lane == 0) out[(size_t)t * H + r] = __fadd_rn(__ldcg(h + (size_t)t * H + r), acc);
-      acc = 0.f;
+    const Item it = item(q);
+    for (int f = lane; f < it.nj * U; f += 32) {
+      const int jj = f / U, u = f - jj * U;
+      const std::uint8_t* row = in_slot(ring + slot * islot + jj * dslot, row_of(it, jj));
+      units[f] = unit_value<kQ8>(L.down.type, row, u, s.a + ((it.t - t_lo) * K + it.j0 + jj) * vb, F);
+    }
+    __syncwarp();
+    if (lane < it.nj) ys[lane] = tree_sum_units(units + lane * U, U);
+    __syncwarp();
+    if (lane == 0) {
+      for (int jj = 0; jj < it.nj; ++jj) acc = __fadd_rn(acc, __fmul_rn(s.sel_w[it.t * K + it.j0 + jj], ys[jj]));
+      if (it.last) {
+        out[(size_t)it.t * H + it.r] = __fadd_rn(__ldcg(h + (size_t)it.t * H + it.r), acc);
+        acc = 0.f;
+      }
     }
   };
-  const int n = warp_items(d, warp) * K;
+  const int n = warp_items(d, warp) * chunks;
   warp_pipeline_start(n, a.dn_depth, stage);
-  // The act vectors of this block's tokens, as gate_up_kernel rounds them (per 32 values).
-  // Each warp issues the loads of up to kBatch groups before rounding any: one L2 round trip
-  // per batch instead of one per group.
+  // The act vectors of this block's tokens, as gate_up_kernel rounds them: a thread per 32
+  // values, all loads of a thread in flight at once.
   if (d.hi > d.lo) {
-    constexpr int kBatch = 16;
     const int ntok = int((d.hi - 1) / H) - t_lo + 1, G = F / 32, groups = ntok * K * G;
-    const float* src = a.act + (size_t)t_lo * K * F;
-    for (int i0 = warp; i0 < groups; i0 += kWarps * kBatch) {
-      float x[kBatch];
+    const float4* src = reinterpret_cast<const float4*>(a.act + (size_t)t_lo * K * F);
+    for (int i = threadIdx.x; i < groups; i += kThreads) {  // i / G: (token - t_lo) * K + j
+      float v[32];
 #pragma unroll
-      for (int b = 0; b < kBatch; ++b) {
-        const int i = i0 + b * kWarps;
-        x[b] = i < groups ? __ldcg(src + (size_t)i * 32 + lane) : 0.f;
+      for (int w = 0; w < 8; ++w) {
+        const float4 f = __ldcg(src + (size_t)i * 8 + w);
+        v[4 * w] = f.x; v[4 * w + 1] = f.y; v[4 * w + 2] = f.z; v[4 * w + 3] = f.w;
       }
-#pragma unroll
-      for (int b = 0; b < kBatch; ++b) {
-        const int i = i0 + b * kWarps;
-        if (i < groups) vec_store32<kQ8>(x[b], s.a + (i / G) * vb, F, i % G, lane);  // i / G: (t - t_lo) * K + j
-      }
+      vec_store_group<kQ8>(v, s.a + (i / G) * vb, F, i % G);
     }
   }
   if (next && lane == 0) {  // the next layer's router rows this warp will read, and its norm
@@ -235,6 +265,7 @@ __global__ void __launch_bounds__(kThreads, 1) stack_kernel(StackArgs a) {
   s.pz = reinterpret_cast<float*>(smem + a.off_pz);
   s.sel_e = reinterpret_cast<std::int32_t*>(smem + a.off_sel);
   s.sel_w = reinterpret_cast<float*>(s.sel_e + a.tokens * a.top_k);
+  s.scratch = reinterpret_cast<float*>(smem + a.off_scratch);
   s.u = smem + a.off_u;
   for (int l = 0; l < a.count; ++l) {
     const StackLayer L = a.layers[l];
@@ -266,14 +297,16 @@ bool plan_stack(StackArgs& a, int sm_count, int smem_optin) {
   const std::size_t act = align16(std::size_t(a.act_tokens) * K * vec_bytes(a.q8, F));
   const std::size_t pz = align16(std::size_t(T) * pz_stride(a.n_experts) * 4);
   const std::size_t sel = align16(std::size_t(T) * K * 8);
+  const std::size_t scratch = align16(std::size_t(kWarps) * scratch_floats(F) * 4);
   a.off_a = x;
   a.off_pz = a.off_a + act;
   a.off_sel = a.off_pz + pz;
-  a.off_u = a.off_sel + sel;
+  a.off_scratch = a.off_sel + sel;
+  a.off_u = a.off_scratch + scratch;
   if (a.off_u >= std::size_t(smem_optin)) return false;
   const std::size_t budget = std::size_t(smem_optin) - a.off_u;
   const std::size_t pslot = slot_bytes(a.gate_row_bytes) + slot_bytes(a.up_row_bytes);
-  const std::size_t dslot = slot_bytes(a.down_row_bytes);
+  const std::size_t dslot = std::min(K, kDnChunk) * slot_bytes(a.down_row_bytes);  // an item's rows
   a.gu_depth = int(std::min<std::size_t>(kGuDepth, budget / (kWarps * pslot)));
   a.dn_depth = int(std::min<std::size_t>(kDnDepth, budget / (kWarps * dslot)));
   const std::size_t xs = std::size_t(T) * H * 4;
