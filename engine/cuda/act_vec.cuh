@@ -25,16 +25,18 @@ __device__ __forceinline__ VecF vec_f(unsigned char* p, int n) {
 __device__ __forceinline__ QX vec_q(unsigned char* p, int n) { return qx_at(p, n); }
 
 // exact mode: the f32 counterpart of row_dot_q8 (quant_q8.cuh), same lane order.
+template <int kT = 0>
 __device__ __forceinline__ float row_dot_f(int type, const std::uint8_t* row, int units, const VecF& x, int lane) {
   float s = 0.f;
-  for (int un = lane; un < units; un += 32) s = __fadd_rn(s, dot_unit(type, row, un, x.x, x.sum));
+  for (int un = lane; un < units; un += 32) s = __fadd_rn(s, dot_unit_as<kT>(type, row, un, x.x, x.sum));
   return warp_sum(s);
 }
 
-template <bool kQ8>
+// kT: the row's type if known at compile time, else 0 (quant_q8.cuh, dot_unit_q8_as).
+template <bool kQ8, int kT = 0>
 __device__ __forceinline__ float row_dot_vec(int type, const std::uint8_t* row, unsigned char* vec, int n, int lane) {
-  if constexpr (kQ8) return row_dot_q8(type, row, n / 64, vec_q(vec, n), lane);
-  else return row_dot_f(type, row, n / 64, vec_f(vec, n), lane);
+  if constexpr (kQ8) return row_dot_q8<kT>(type, row, n / 64, vec_q(vec, n), lane);
+  else return row_dot_f<kT>(type, row, n / 64, vec_f(vec, n), lane);
 }
 
 // Stores one value per lane as value 32 * g + lane of the vector at `vec` (n values): q8 rounds
@@ -65,26 +67,28 @@ __device__ __forceinline__ float tree32(float (&v)[32]) {
   return v[0];
 }
 
-// row_dot_q8 / row_dot_f of a row from its U unit values u[0..U): lane i's running sum
-// 0 + u_i + u_{i+32} + ..., then the butterfly.
-__device__ __forceinline__ float tree_sum_units(const float* u, int U) {
+// row_dot_q8 / row_dot_f of a row from its U unit values u[0..U) (shared; clobbered): lane
+// i's running sum 0 + u_i + u_{i+32} + ..., then the butterfly. The loops stay rolled: this
+// runs once per row, and unrolled it was a third of the fused kernel's code.
+__device__ __forceinline__ float tree_sum_units(float* u, int U) {
+  const int L = min(U, 32);
+#pragma unroll 1
+  for (int i = 0; i < L; ++i) u[i] = __fadd_rn(0.f, u[i]);
+#pragma unroll 1
+  for (int k = 32; k < U; ++k) u[k & 31] = __fadd_rn(u[k & 31], u[k]);  // each lane's units in order
   float v[32];
 #pragma unroll
-  for (int i = 0; i < 32; ++i) {
-    float s = 0.f;
-    for (int k = i; k < U; k += 32) s = __fadd_rn(s, u[k]);
-    v[i] = s;
-  }
+  for (int i = 0; i < 32; ++i) v[i] = i < L ? u[i] : 0.f;
   return tree32(v);
 }
 
 // Unit u of a row dotted with the vector at `vec` (n values), as row_dot_vec's lanes do.
-template <bool kQ8>
+template <bool kQ8, int kT = 0>
 __device__ __forceinline__ float unit_value(int type, const std::uint8_t* row, int u, unsigned char* vec, int n) {
-  if constexpr (kQ8) return dot_unit_q8(type, row, u, vec_q(vec, n));
+  if constexpr (kQ8) return dot_unit_q8_as<kT>(type, row, u, vec_q(vec, n));
   else {
     const VecF x = vec_f(vec, n);
-    return dot_unit(type, row, u, x.x, x.sum);
+    return dot_unit_as<kT>(type, row, u, x.x, x.sum);
   }
 }
 

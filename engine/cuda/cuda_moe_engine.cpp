@@ -216,7 +216,11 @@ bool CudaMoeEngine::stack_args(int first, int count, int T, bool q8, bool racy, 
   s.act = ws_.act.as<float>(); s.logits = ws_.logits.as<float>();
   s.probs = ws_.probs.as<float>(); s.experts = ws_.experts.as<std::int32_t>(); s.weights = ws_.weights.as<float>();
   s.trace = ws_.trace.as<unsigned long long>();
+  s.gate_type = layers_[first].g.type; s.up_type = layers_[first].u.type; s.down_type = layers_[first].d.type;
   for (int i = first; i < first + count; ++i) {
+    if (layers_[i].g.type != s.gate_type) s.gate_type = 0;
+    if (layers_[i].u.type != s.up_type) s.up_type = 0;
+    if (layers_[i].d.type != s.down_type) s.down_type = 0;
     s.gate_row_bytes = std::max(s.gate_row_bytes, layers_[i].g.row_bytes);
     s.up_row_bytes = std::max(s.up_row_bytes, layers_[i].u.row_bytes);
     s.down_row_bytes = std::max(s.down_row_bytes, layers_[i].d.row_bytes);

@@ -130,6 +130,8 @@ struct StackArgs {
   // Optional [count][kStackMarks] %globaltimer stamps (ns) taken by thread 0 of block 0 at the
   // phase boundaries (PV_CUDA_STACK_TRACE, see CudaMoeEngine::device_forward_ms).
   unsigned long long* trace = nullptr;
+  // Each role's ggml type when every layer has the same (DevMat::type), else 0.
+  int gate_type = 0, up_type = 0, down_type = 0;
   // The largest row of any layer's gate, up and down tensors (their slots in shared memory).
   std::size_t gate_row_bytes = 0, up_row_bytes = 0, down_row_bytes = 0;
   // Filled by plan_stack: grid size, pipeline depths, shared-memory layout.

@@ -157,4 +157,14 @@ __device__ __forceinline__ float dot_unit(int type, const std::uint8_t* row, int
   return dot_unit_q8_0(row, u, xs);
 }
 
+// dot_unit with the row's type known at compile time (see dot_unit_q8_as); kT = 0: run time.
+template <int kT>
+__device__ __forceinline__ float dot_unit_as(int type, const std::uint8_t* row, int u, const float* xs,
+                                             const float* xsum) {
+  if constexpr (kT == kQ4_K) return dot_unit_q4k(row, u, xs, xsum);
+  else if constexpr (kT == kQ6_K) return dot_unit_q6k(row, u, xs);
+  else if constexpr (kT == kQ8_0) return dot_unit_q8_0(row, u, xs);
+  else return dot_unit(type, row, u, xs, xsum);
+}
+
 }  // namespace pv::engine::cuda

@@ -104,6 +104,16 @@ __device__ __forceinline__ float dot_unit_q8(int type, const std::uint8_t* row, 
   return dot_q8_q8_0(row, u, x);
 }
 
+// dot_unit_q8 with the row's type known at compile time (kT = kQ4_K, kQ6_K or kQ8_0): the
+// fused stack's hot loops then hold one format's code, not three; kT = 0: decided at run time.
+template <int kT>
+__device__ __forceinline__ float dot_unit_q8_as(int type, const std::uint8_t* row, int u, const QX& x) {
+  if constexpr (kT == kQ4_K) return dot_q8_q4k(row, u, x);
+  else if constexpr (kT == kQ6_K) return dot_q8_q6k(row, u, x);
+  else if constexpr (kT == kQ8_0) return dot_q8_q8_0(row, u, x);
+  else return dot_unit_q8(type, row, u, x);
+}
+
 // Bytes of one activation vector of n values in the QX layout in shared memory, 16-byte multiple.
 __host__ __device__ constexpr std::size_t qx_bytes(int n) {
   return std::size_t(xpb(n)) + 4 * std::size_t(n / 32) * 2 + 4 * std::size_t(n / 16);
@@ -120,9 +130,10 @@ __device__ __forceinline__ QX qx_at(unsigned char* p, int n) {
 // Dot of a whole row with x by one warp: lane l sums units l, l + 32, ... in order, then a
 // butterfly. Every q8 kernel (decode and grouped) computes a (row, activation vector) dot with
 // exactly this function, so the result depends only on the row and x, never on the batch.
+template <int kT = 0>
 __device__ __forceinline__ float row_dot_q8(int type, const std::uint8_t* row, int units, const QX& x, int lane) {
   float s = 0.f;
-  for (int un = lane; un < units; un += 32) s = __fadd_rn(s, dot_unit_q8(type, row, un, x));
+  for (int un = lane; un < units; un += 32) s = __fadd_rn(s, dot_unit_q8_as<kT>(type, row, un, x));
 #pragma unroll
   for (int o = 16; o > 0; o >>= 1) s = __fadd_rn(s, __shfl_xor_sync(0xffffffffu, s, o));
   return s;

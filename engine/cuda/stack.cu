@@ -132,7 +132,7 @@ __device__ void phase_router(const StackArgs& a, const StackLayer& L, const floa
     }
 }
 
-template <bool kQ8>
+template <bool kQ8, int kGU>
 __device__ void phase_gate_up(const StackArgs& a, const StackLayer& L, const Smem& s) {
   const int K = a.top_k, F = a.ffn, H = a.hidden;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -140,10 +140,10 @@ __device__ void phase_gate_up(const StackArgs& a, const StackLayer& L, const Sme
   const size_t gslot = slot_bytes(L.gate.row_bytes), pslot = gslot + slot_bytes(L.up.row_bytes);
   unsigned char* ring = s.u + (size_t)warp * a.gu_depth * pslot;
   const size_t vb = vec_bytes(kQ8, H);
-  auto pair_row = [&](int n, int& p, int& r) {
-    const long long i = g.lo + warp + (long long)n * kWarps;
-    p = int(i / F);
-    r = int(i - (long long)p * F);
+  auto pair_row = [&](int n, int& p, int& r) {  // 32-bit: T * k * ffn < 2^31 (load() checks)
+    const int i = int(g.lo) + warp + n * kWarps;
+    p = i / F;
+    r = i - p * F;
   };
   auto stage = [&](int n, int slot) {
     int p, r;
@@ -159,17 +159,17 @@ __device__ void phase_gate_up(const StackArgs& a, const StackLayer& L, const Sme
     const int e = s.sel_e[p];
     const unsigned char* d = ring + slot * pslot;
     unsigned char* x = s.x + (p / K) * vb;
-    const float gv = row_dot_vec<kQ8>(L.gate.type, in_slot(d, row_ptr(L.gate, e, r)), x, H, lane);
-    const float uv = row_dot_vec<kQ8>(L.up.type, in_slot(d + gslot, row_ptr(L.up, e, r)), x, H, lane);
+    const float gv = row_dot_vec<kQ8, kGU>(L.gate.type, in_slot(d, row_ptr(L.gate, e, r)), x, H, lane);
+    const float uv = row_dot_vec<kQ8, kGU>(L.up.type, in_slot(d + gslot, row_ptr(L.up, e, r)), x, H, lane);
     if (lane == 0) a.act[(size_t)p * F + r] = silu(gv) * uv;
   };
   const int n = warp_items(g, warp);
   warp_pipeline_start(n, a.gu_depth, stage);
   // The down rows of this block's phase-D items, into L2 behind the gate/up rows.
   const Range d = share((long long)a.tokens * H, blockIdx.x, gridDim.x);
-  for (long long q = threadIdx.x; q < (d.hi - d.lo) * K; q += kThreads) {
-    const long long i = d.lo + q / K;
-    const int j = int(q % K), t = int(i / H), r = int(i - (long long)t * H);
+  for (int q = threadIdx.x; q < int(d.hi - d.lo) * K; q += kThreads) {
+    const int i = int(d.lo) + q / K;
+    const int j = q % K, t = i / H, r = i - t * H;
     prefetch_l2_bulk(row_ptr(L.down, s.sel_e[t * K + j], r), L.down.row_bytes);
   }
   warp_pipeline_run(n, a.gu_depth, stage, consume);
@@ -179,7 +179,7 @@ __device__ void phase_gate_up(const StackArgs& a, const StackLayer& L, const Sme
 // spread over the lanes as one flat list (ffn 768 has 12 units a row: row_dot_vec would keep
 // 20 of 32 lanes idle), each row's sum is row_dot_vec's tree (tree_sum_units), and lane 0 adds
 // w_j * y_j in slot order, carrying the sum from chunk to chunk.
-template <bool kQ8>
+template <bool kQ8, int kDN>
 __device__ void phase_down(const StackArgs& a, const StackLayer& L, const StackLayer* next, const float* h,
                            float* out, const Smem& s, int l) {
   const int K = a.top_k, F = a.ffn, H = a.hidden, U = F / 64;
@@ -193,11 +193,11 @@ __device__ void phase_down(const StackArgs& a, const StackLayer& L, const StackL
   float* ys = units + kDnChunk * U;
   struct Item { int t, r, j0, nj; bool last; };
   auto item = [&](int q) {
-    const int n = q / chunks, c = q - n * chunks;
-    const long long i = d.lo + warp + (long long)n * kWarps;
+    const int n = chunks == 1 ? q : q / chunks, c = q - n * chunks;
+    const int i = int(d.lo) + warp + n * kWarps;
     Item it;
-    it.t = int(i / H);
-    it.r = int(i - (long long)it.t * H);
+    it.t = i / H;
+    it.r = i - it.t * H;
     it.j0 = c * chunk;
     it.nj = min(chunk, K - it.j0);
     it.last = c == chunks - 1;
@@ -215,7 +215,7 @@ __device__ void phase_down(const StackArgs& a, const StackLayer& L, const StackL
     for (int f = lane; f < it.nj * U; f += 32) {
       const int jj = f / U, u = f - jj * U;
       const std::uint8_t* row = in_slot(ring + slot * islot + jj * dslot, row_of(it, jj));
-      units[f] = unit_value<kQ8>(L.down.type, row, u, s.a + ((it.t - t_lo) * K + it.j0 + jj) * vb, F);
+      units[f] = unit_value<kQ8, kDN>(L.down.type, row, u, s.a + ((it.t - t_lo) * K + it.j0 + jj) * vb, F);
     }
     __syncwarp();
     if (lane < it.nj) ys[lane] = tree_sum_units(units + lane * U, U);
@@ -256,7 +256,9 @@ __device__ void phase_down(const StackArgs& a, const StackLayer& L, const StackL
   warp_pipeline_run(n, a.dn_depth, stage, consume);
 }
 
-template <bool kQ8>
+// kGU, kDN: the gate/up and down types when every layer has them (Q4_K, Q6_K: the Qwen3 GGUF
+// files), else 0 and the format is chosen per row at run time.
+template <bool kQ8, int kGU, int kDN>
 __global__ void __launch_bounds__(kThreads, 1) stack_kernel(StackArgs a) {
   extern __shared__ __align__(16) unsigned char smem[];
   Smem s;
@@ -273,11 +275,11 @@ __global__ void __launch_bounds__(kThreads, 1) stack_kernel(StackArgs a) {
     float* out = l % 2 == 0 ? a.ha : a.hb;
     mark(a, l, 0);
     phase_router<kQ8>(a, L, h, s, l);
-    phase_gate_up<kQ8>(a, L, s);
+    phase_gate_up<kQ8, kGU>(a, L, s);
     mark(a, l, 5);
     cg::this_grid().sync();
     mark(a, l, 6);
-    phase_down<kQ8>(a, L, l + 1 < a.count ? a.layers + l + 1 : nullptr, h, out, s, l);
+    phase_down<kQ8, kDN>(a, L, l + 1 < a.count ? a.layers + l + 1 : nullptr, h, out, s, l);
     mark(a, l, 8);
     cg::this_grid().sync();
     mark(a, l, 9);
@@ -288,6 +290,7 @@ __global__ void __launch_bounds__(kThreads, 1) stack_kernel(StackArgs a) {
 
 bool plan_stack(StackArgs& a, int sm_count, int smem_optin) {
   if (a.tokens < 1 || a.tokens > kMaxTokens || a.count < 1 || sm_count < 1) return false;
+  if ((long long)a.tokens * a.top_k * a.ffn >= (1LL << 31)) return false;  // 32-bit item indices
   const int T = a.tokens, K = a.top_k, H = a.hidden, F = a.ffn;
   a.blocks = sm_count;
   // A block's phase-D items span at most this many tokens.
@@ -320,8 +323,9 @@ void configure_stack() {
   int dev = 0, optin = 0;
   PV_CUDA_CHECK(cudaGetDevice(&dev));
   PV_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
-  PV_CUDA_CHECK(cudaFuncSetAttribute(stack_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, optin));
-  PV_CUDA_CHECK(cudaFuncSetAttribute(stack_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, optin));
+  for (auto k : {stack_kernel<false, 0, 0>, stack_kernel<true, 0, 0>, stack_kernel<false, kQ4_K, kQ6_K>,
+                 stack_kernel<true, kQ4_K, kQ6_K>})
+    PV_CUDA_CHECK(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, optin));
 }
 
 void launch_stack(const StackArgs& a, cudaStream_t stream) {
@@ -335,8 +339,10 @@ void launch_stack(const StackArgs& a, cudaStream_t stream) {
   attr[0].val.cooperative = 1;
   cfg.attrs = attr;
   cfg.numAttrs = 1;
-  check(cudaLaunchKernelEx(&cfg, a.q8 ? stack_kernel<true> : stack_kernel<false>, a),
-        "cudaLaunchKernelEx(stack_kernel, cooperative)", __FILE__, __LINE__);
+  const bool qwen = a.gate_type == kQ4_K && a.up_type == kQ4_K && a.down_type == kQ6_K;
+  void (*kernel)(StackArgs) = qwen ? (a.q8 ? stack_kernel<true, kQ4_K, kQ6_K> : stack_kernel<false, kQ4_K, kQ6_K>)
+                                   : (a.q8 ? stack_kernel<true, 0, 0> : stack_kernel<false, 0, 0>);
+  check(cudaLaunchKernelEx(&cfg, kernel, a), "cudaLaunchKernelEx(stack_kernel, cooperative)", __FILE__, __LINE__);
 }
 
 }  // namespace pv::engine::cuda

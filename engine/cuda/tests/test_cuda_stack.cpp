@@ -1,7 +1,8 @@
 // The fused decode stack (stack.cu) against the per-layer kernels (router.cu + decode.cu):
 // the same values bitwise, hidden states and routing, on shapes that exercise its edges (one
-// token and up to 8, a block's share of rows spanning two tokens, k > 32, E = k = 1, mixed
-// types, hidden not a multiple of the 16 warps' share), in both modes and over several layers.
+// token and up to 8, a block's share of rows spanning two tokens, k > 32 (several chunks of
+// down rows), E = k = 1, mixed types (the run-time format kernel) and Q4_K/Q6_K (the
+// specialised one), hidden not a multiple of the 16 warps' share), in both modes, 3 layers.
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -49,7 +50,12 @@ TEST_CASE("cuda: fused decode stack == per-layer kernels, bitwise, T = 1..8, bot
         opt.mode = mode;
         opt.capture_routing = true;
         gpu.set_fused_decode(true);
-        REQUIRE(gpu.fused_decode_fits(0, 3, T, mode));
+        if (!gpu.fused_decode_fits(0, 3, T, mode)) {
+          // 2 tokens x 33 f32 act vectors of 512 values (148 KB) leave no room for the down
+          // rows: this one case runs the per-layer kernels.
+          CHECK((s.top_k == 33 && mode == ActivationMode::exact && T == 8));
+          continue;
+        }
         const auto fused = gpu.forward(0, 3, h.data(), T, opt);
         gpu.set_fused_decode(false);
         const auto per_layer = gpu.forward(0, 3, h.data(), T, opt);
