@@ -193,6 +193,7 @@ void CudaMoeEngine::ensure_workspace(int tokens, int layers) {
   ws_.experts = DeviceBuffer(NL * T * K * 4, "workspace selected experts");
   ws_.weights = DeviceBuffer(NL * T * K * 4, "workspace expert weights");
   ws_.logits = DeviceBuffer(T * E * 4, "workspace router logits");
+  ws_.barrier = DeviceBuffer(sizeof(unsigned), "workspace grid barrier");
   if (trace_) ws_.trace = DeviceBuffer(NL * kStackMarks * 8, "workspace stack trace");
   const std::size_t groups = std::size_t(router_token_groups(int(T)));
   ws_.tickets = DeviceBuffer(groups * 4, "workspace router tickets");
@@ -213,7 +214,7 @@ bool CudaMoeEngine::stack_args(int first, int count, int T, bool q8, bool racy, 
   s.count = count; s.tokens = T; s.top_k = cfg_.top_k; s.hidden = cfg_.hidden; s.ffn = cfg_.expert_ffn;
   s.n_experts = cfg_.n_experts; s.eps = cfg_.rms_eps; s.q8 = q8; s.racy = racy;
   s.hin = ws_.hin.as<float>(); s.ha = ws_.ha.as<float>(); s.hb = ws_.hb.as<float>();
-  s.act = ws_.act.as<float>(); s.logits = ws_.logits.as<float>();
+  s.act = ws_.act.as<float>(); s.logits = ws_.logits.as<float>(); s.barrier = ws_.barrier.as<unsigned>();
   s.probs = ws_.probs.as<float>(); s.experts = ws_.experts.as<std::int32_t>(); s.weights = ws_.weights.as<float>();
   s.trace = ws_.trace.as<unsigned long long>();
   s.gate_type = layers_[first].g.type; s.up_type = layers_[first].u.type; s.down_type = layers_[first].d.type;

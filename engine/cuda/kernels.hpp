@@ -105,7 +105,7 @@ std::size_t grouped_smem_needed(const GroupedArgs& a);
 void launch_grouped(const GroupedArgs& a, cudaStream_t stream);
 
 // Decode, fused (stack.cu): every layer of a forward pass in one cooperative launch, one block
-// per SM, grid-wide barriers between the phases (router, gate + up + SwiGLU, down + weighted
+// per SM, grid-wide barriers (split into arrive and wait) between the phases (router, gate + up + SwiGLU, down + weighted
 // sum + residual), so nothing waits for a kernel launch and every SM streams expert rows. The
 // values are bitwise those of the per-layer kernels above (router_kernel + launch_decode).
 struct StackLayer {  // one layer's device tensors
@@ -124,6 +124,7 @@ struct StackArgs {
   float* hb = nullptr;
   float* act = nullptr;                // [T*k, ffn] workspace: SwiGLU output, f32
   float* logits = nullptr;             // [T, E] workspace
+  unsigned* barrier = nullptr;         // grid barrier counter, 0 before each launch
   float* probs = nullptr;              // [count][T, E]
   std::int32_t* experts = nullptr;     // [count][T, k]
   float* weights = nullptr;            // [count][T, k]
@@ -145,8 +146,9 @@ bool plan_stack(StackArgs& a, int sm_count, int smem_optin);
 // Phase boundaries StackArgs::trace records per layer, in order.
 constexpr int kStackMarks = 10;
 constexpr const char* kStackMarkNames[kStackMarks] = {
-    "layer start", "norm done", "logits done", "logits barrier", "routed", "gate/up done",
-    "gate/up barrier", "act staged", "down done", "down barrier"};
+    "layer start", "norm done", "logits done", "x vectors + barrier", "routed", "gate/up done",
+    "down copies issued + barrier", "act staged", "down done", "down barrier"};
+// Zeroes the barrier counter, then launches (both captured into the caller's graph).
 void launch_stack(const StackArgs& a, cudaStream_t stream);
 
 // Sets the dynamic shared-memory limits of the kernels once per device (idempotent).

@@ -1,15 +1,15 @@
 // Fused decode stack: all layers of a forward pass (T <= 16 tokens) in one cooperative launch,
 // one block of 16 warps per SM. Per layer, three phases separated by grid-wide barriers:
-//   R  each block normalises every token (a warp per token, router_dev.cuh) into shared memory
-//      and builds the experts' activation vectors from it; the (expert, token) logits are spread
-//      over all warps of the grid. Barrier. Each block routes every token (a warp per token)
-//      into shared memory, so no block waits for another to learn the experts; block 0 also
-//      writes the routing out.
+//   R  each block normalises every token (a warp per token, router_dev.cuh) into shared memory;
+//      the (expert, token) logits are spread over all warps of the grid. Barrier (during which
+//      each block builds the experts' activation vectors). Each block routes every token
+//      (softmax a warp per token, top-k by rank) into shared memory, so no block waits for
+//      another to learn the experts; block 0 also writes the routing out.
 //   G  the T*k*ffn (pair, row) items of gate + up + SwiGLU, a contiguous share per block, a
 //      warp pipeline (pipeline.cuh) per warp staging the gate and up rows with cp.async. Before
 //      computing, each block pulls the down rows it will need in phase D into L2 (bulk
 //      prefetch), so they stream in behind the gate/up rows. act (f32) goes to global memory.
-//      Barrier.
+//      Barrier (during which each block issues the copies of its first down rows).
 //   D  the T*hidden (token, row) items: the block rounds the act vectors of its tokens onto
 //      the Q8_1 grid (q8) in shared memory, then per item the k down rows (warp pipeline),
 //      out = h + sum_j w_j * y_j in slot order. It also prefetches the next layer's router rows.
@@ -17,8 +17,6 @@
 // Every value is computed by the functions the per-layer kernels use (router_dev.cuh,
 // act_vec.cuh) in the same order, so the output is bitwise the per-layer path's (tested).
 // Fault::cuda_reduction_race: the barrier between the normalisation and its readers is dropped.
-#include <cooperative_groups.h>
-
 #include <algorithm>
 
 #include "engine/cuda/act_vec.cuh"
@@ -29,8 +27,6 @@
 
 namespace pv::engine::cuda {
 namespace {
-
-namespace cg = cooperative_groups;
 
 constexpr int kThreads = 512;
 constexpr int kWarps = kThreads / 32;
@@ -64,6 +60,32 @@ __device__ __forceinline__ void mark(const StackArgs& a, int l, int k) {
   }
 }
 
+// Grid-wide barrier in two halves, so that a block can do work that no other block waits for
+// (building its own activation vectors, issuing the next phase's copies) between arriving and
+// waiting. The cooperative launch keeps every block resident; the counter starts at 0 (a memset
+// node before the kernel) and barrier number b completes when it reaches b * gridDim.x. As in
+// cooperative_groups' grid sync: the block's writes are ordered before thread 0's fence and
+// atomic by the block barrier, and its reads after thread 0's acquiring load by the next one.
+__device__ __forceinline__ void grid_arrive(unsigned* count) {
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    __threadfence();
+    atomicAdd(count, 1u);
+  }
+}
+__device__ __forceinline__ void grid_wait(const unsigned* count, int barrier) {
+  if (threadIdx.x == 0) {
+    const unsigned target = unsigned(barrier) * gridDim.x;
+    unsigned seen;
+    do {
+      asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(seen) : "l"(count) : "memory");
+    } while (seen < target);
+  }
+  __syncthreads();
+}
+// Barrier numbers of layer l's three phases (1-based, in kernel order).
+__device__ __forceinline__ int barrier_no(int l, int phase) { return 3 * l + phase; }
+
 struct Smem {
   unsigned char* x;  // [T] activation vectors of hidden values (phase G)
   unsigned char* a;  // [act_tokens * k] activation vectors of ffn values (phase D)
@@ -75,7 +97,7 @@ struct Smem {
 };
 
 template <bool kQ8>
-__device__ void phase_router(const StackArgs& a, const StackLayer& L, const float* h, const Smem& s, int l) {
+__device__ __forceinline__ void phase_router(const StackArgs& a, const StackLayer& L, const float* h, const Smem& s, int l) {
   const int T = a.tokens, H = a.hidden, H4 = H / 4, E = a.n_experts;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   float4* xs = reinterpret_cast<float4*>(s.u);
@@ -87,6 +109,16 @@ __device__ void phase_router(const StackArgs& a, const StackLayer& L, const floa
                   xs + t * H4, H4, a.eps, lane);
   if (!a.racy) __syncthreads();
   mark(a, l, 1);
+  const int gw = blockIdx.x * kWarps + warp, nw = gridDim.x * kWarps;
+  for (int i = gw; i < E * T; i += nw) {
+    const int e = i / T, tt = i - e * T;
+    float z[1];
+    warp_logits<1>(reinterpret_cast<const float4*>(L.router) + (size_t)e * H4, xs + tt * H4, H4, 1, lane, z);
+    if (lane == 0) a.logits[(size_t)tt * E + e] = z[0];
+  }
+  mark(a, l, 2);
+  grid_arrive(a.barrier);
+  // While the other blocks finish their logits.
   // The experts' activation vectors: a thread per 32 values (q8: rounded onto the Q8_1 grid).
   const size_t vb = vec_bytes(kQ8, H);
   for (int i = threadIdx.x; i < T * (H / 32); i += kThreads) {
@@ -101,15 +133,7 @@ __device__ void phase_router(const StackArgs& a, const StackLayer& L, const floa
     if constexpr (kQ8) q8_round32(v);
     vec_store_group<kQ8>(v, s.x + tt * vb, H, g);
   }
-  const int gw = blockIdx.x * kWarps + warp, nw = gridDim.x * kWarps;
-  for (int i = gw; i < E * T; i += nw) {
-    const int e = i / T, tt = i - e * T;
-    float z[1];
-    warp_logits<1>(reinterpret_cast<const float4*>(L.router) + (size_t)e * H4, xs + tt * H4, H4, 1, lane, z);
-    if (lane == 0) a.logits[(size_t)tt * E + e] = z[0];
-  }
-  mark(a, l, 2);
-  cg::this_grid().sync();
+  grid_wait(a.barrier, barrier_no(l, 1));
   mark(a, l, 3);
   // Routing, in every block: softmax a warp per token, then top-k by rank with kThreads / T
   // threads per token, and the renormalisation a thread per token.
@@ -133,7 +157,7 @@ __device__ void phase_router(const StackArgs& a, const StackLayer& L, const floa
 }
 
 template <bool kQ8, int kGU>
-__device__ void phase_gate_up(const StackArgs& a, const StackLayer& L, const Smem& s) {
+__device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLayer& L, const Smem& s) {
   const int K = a.top_k, F = a.ffn, H = a.hidden;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const Range g = share((long long)a.tokens * K * F, blockIdx.x, gridDim.x);
@@ -180,7 +204,7 @@ __device__ void phase_gate_up(const StackArgs& a, const StackLayer& L, const Sme
 // 20 of 32 lanes idle), each row's sum is row_dot_vec's tree (tree_sum_units), and lane 0 adds
 // w_j * y_j in slot order, carrying the sum from chunk to chunk.
 template <bool kQ8, int kDN>
-__device__ void phase_down(const StackArgs& a, const StackLayer& L, const StackLayer* next, const float* h,
+__device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer& L, const StackLayer* next, const float* h,
                            float* out, const Smem& s, int l) {
   const int K = a.top_k, F = a.ffn, H = a.hidden, U = F / 64;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -229,7 +253,9 @@ __device__ void phase_down(const StackArgs& a, const StackLayer& L, const StackL
     }
   };
   const int n = warp_items(d, warp) * chunks;
-  warp_pipeline_start(n, a.dn_depth, stage);
+  warp_pipeline_start(n, a.dn_depth, stage);  // the rows depend only on the routing
+  grid_wait(a.barrier, barrier_no(l, 2));     // every block's act is written
+  mark(a, l, 6);
   // The act vectors of this block's tokens, as gate_up_kernel rounds them: a thread per 32
   // values, all loads of a thread in flight at once.
   if (d.hi > d.lo) {
@@ -277,11 +303,11 @@ __global__ void __launch_bounds__(kThreads, 1) stack_kernel(StackArgs a) {
     phase_router<kQ8>(a, L, h, s, l);
     phase_gate_up<kQ8, kGU>(a, L, s);
     mark(a, l, 5);
-    cg::this_grid().sync();
-    mark(a, l, 6);
+    grid_arrive(a.barrier);
     phase_down<kQ8, kDN>(a, L, l + 1 < a.count ? a.layers + l + 1 : nullptr, h, out, s, l);
     mark(a, l, 8);
-    cg::this_grid().sync();
+    grid_arrive(a.barrier);
+    grid_wait(a.barrier, barrier_no(l, 3));
     mark(a, l, 9);
   }
 }
@@ -329,6 +355,7 @@ void configure_stack() {
 }
 
 void launch_stack(const StackArgs& a, cudaStream_t stream) {
+  PV_CUDA_CHECK(cudaMemsetAsync(a.barrier, 0, sizeof(unsigned), stream));
   cudaLaunchConfig_t cfg{};
   cfg.gridDim = dim3(a.blocks);
   cfg.blockDim = dim3(kThreads);

@@ -22,54 +22,63 @@ bool same_bytes(const V& a, const V& b) {
 
 struct Shape { int hidden, ffn, E, k; quant::Type gate, up, down; };
 
-}  // namespace
-
-TEST_CASE("cuda: fused decode stack == per-layer kernels, bitwise, T = 1..8, both modes") {
-  auto engine = cuda_engine_or_skip();
-  auto& gpu = dynamic_cast<cuda::CudaMoeEngine&>(*engine);
-  using quant::Type;
-  for (const Shape& sh : {Shape{256, 256, 8, 2, Type::Q4_K, Type::Q4_K, Type::Q6_K},
-                          Shape{2048, 768, 16, 8, Type::Q4_K, Type::Q4_K, Type::Q6_K},
-                          Shape{768, 512, 6, 3, Type::Q6_K, Type::Q8_0, Type::Q4_K},
-                          Shape{256, 512, 40, 33, Type::Q6_K, Type::Q6_K, Type::Q8_0},
-                          Shape{256, 256, 1, 1, Type::Q4_K, Type::Q4_K, Type::Q6_K}}) {
-    Spec s;
-    s.hidden = sh.hidden; s.ffn = sh.ffn; s.n_experts = sh.E; s.top_k = sh.k;
-    s.gate = sh.gate; s.up = sh.up; s.down = sh.down;
-    s.layers = 3;
-    s.pool_rows = 48;
-    s.seed = 31;
-    auto om = make_model(s);
-    gpu.load(om->model);
-    for (ActivationMode mode : {ActivationMode::exact, ActivationMode::q8}) {
-      for (int T : {1, 2, 3, 5, 8}) {
-        INFO("hidden=" << s.hidden << " ffn=" << s.ffn << " E=" << s.n_experts << " k=" << s.top_k
-                       << " mode=" << to_string(mode) << " T=" << T);
-        const auto h = hidden_states(T, s.hidden, 500 + std::uint64_t(T));
-        ForwardOptions opt;
-        opt.mode = mode;
-        opt.capture_routing = true;
-        gpu.set_fused_decode(true);
-        if (!gpu.fused_decode_fits(0, 3, T, mode)) {
-          // 2 tokens x 33 f32 act vectors of 512 values (148 KB) leave no room for the down
-          // rows: this one case runs the per-layer kernels.
-          CHECK((s.top_k == 33 && mode == ActivationMode::exact && T == 8));
-          continue;
-        }
-        const auto fused = gpu.forward(0, 3, h.data(), T, opt);
-        gpu.set_fused_decode(false);
-        const auto per_layer = gpu.forward(0, 3, h.data(), T, opt);
-        CHECK(same_bytes(fused.hidden, per_layer.hidden));
-        REQUIRE(fused.routing.size() == 3);
-        for (int l = 0; l < 3; ++l) {
-          CHECK(fused.routing[l].experts == per_layer.routing[l].experts);
-          CHECK(same_bytes(fused.routing[l].weights, per_layer.routing[l].weights));
-          CHECK(same_bytes(fused.routing[l].probs, per_layer.routing[l].probs));
-        }
+void check_fused_equals_per_layer(cuda::CudaMoeEngine& gpu, const Shape& sh) {
+  Spec s;
+  s.hidden = sh.hidden; s.ffn = sh.ffn; s.n_experts = sh.E; s.top_k = sh.k;
+  s.gate = sh.gate; s.up = sh.up; s.down = sh.down;
+  s.layers = 3;
+  s.pool_rows = 48;
+  s.seed = 31;
+  auto om = make_model(s);
+  gpu.load(om->model);
+  for (ActivationMode mode : {ActivationMode::exact, ActivationMode::q8}) {
+    for (int T : {1, 2, 3, 5, 8}) {
+      INFO("hidden=" << s.hidden << " ffn=" << s.ffn << " E=" << s.n_experts << " k=" << s.top_k
+                     << " mode=" << to_string(mode) << " T=" << T);
+      const auto h = hidden_states(T, s.hidden, 500 + std::uint64_t(T));
+      ForwardOptions opt;
+      opt.mode = mode;
+      opt.capture_routing = true;
+      gpu.set_fused_decode(true);
+      if (!gpu.fused_decode_fits(0, 3, T, mode)) {
+        // 2 tokens x 33 f32 act vectors of 512 values (148 KB) leave no room for the down
+        // rows: this one case runs the per-layer kernels.
+        CHECK((s.top_k == 33 && mode == ActivationMode::exact && T == 8));
+        continue;
+      }
+      const auto fused = gpu.forward(0, 3, h.data(), T, opt);
+      gpu.set_fused_decode(false);
+      const auto per_layer = gpu.forward(0, 3, h.data(), T, opt);
+      CHECK(same_bytes(fused.hidden, per_layer.hidden));
+      REQUIRE(fused.routing.size() == 3);
+      for (int l = 0; l < 3; ++l) {
+        CHECK(fused.routing[l].experts == per_layer.routing[l].experts);
+        CHECK(same_bytes(fused.routing[l].weights, per_layer.routing[l].weights));
+        CHECK(same_bytes(fused.routing[l].probs, per_layer.routing[l].probs));
       }
     }
   }
   gpu.set_fused_decode(true);
+}
+
+}  // namespace
+
+TEST_CASE("cuda: fused decode stack == per-layer kernels, bitwise, small shapes, T = 1..8, both modes") {
+  auto engine = cuda_engine_or_skip();
+  auto& gpu = dynamic_cast<cuda::CudaMoeEngine&>(*engine);
+  using quant::Type;
+  for (const Shape& sh : {Shape{256, 256, 8, 2, Type::Q4_K, Type::Q4_K, Type::Q6_K},
+                          Shape{768, 512, 6, 3, Type::Q6_K, Type::Q8_0, Type::Q4_K},
+                          Shape{256, 512, 40, 33, Type::Q6_K, Type::Q6_K, Type::Q8_0},
+                          Shape{256, 256, 1, 1, Type::Q4_K, Type::Q4_K, Type::Q6_K}})
+    check_fused_equals_per_layer(gpu, sh);
+}
+
+// Large: left out of the compute-sanitizer runs (ci/gpu-run.sh), which the small shapes cover.
+TEST_CASE("cuda: fused decode stack == per-layer kernels, bitwise, qwen3 expert shapes (large)") {
+  auto engine = cuda_engine_or_skip();
+  auto& gpu = dynamic_cast<cuda::CudaMoeEngine&>(*engine);
+  check_fused_equals_per_layer(gpu, Shape{2048, 768, 16, 8, quant::Type::Q4_K, quant::Type::Q4_K, quant::Type::Q6_K});
 }
 
 TEST_CASE("cuda: the fused decode stack is used only where it applies") {
