@@ -18,6 +18,10 @@ STEPS=${*:-info tests memcheck racecheck faultrace suite faultcatch bench torch}
 SAN=${SANITIZER:-$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)}
 TOKENS=${PV_BENCH_TOKENS:-1,2,4,8,32,128,512}
 LAYERS=${PV_BENCH_LAYERS:-48}
+# Sanitizer runs skip the planted race and the "(large)" fused-kernel case (the small shapes
+# cover the same code; under racecheck the large one alone takes minutes). Separate Catch
+# arguments are AND-ed.
+if [ -n "${PV_SAN_FILTER:-}" ]; then SAN_FILTER=("$PV_SAN_FILTER"); else SAN_FILTER=("~*planted reduction race*" "~*(large)*"); fi
 summary=()
 step() {  # step NAME LIMIT_S LOG CMD...
   local name=$1 limit=$2 log=$3; shift 3
@@ -32,8 +36,8 @@ for s in $STEPS; do
   case $s in
     info) step info 60 nvidia-smi.txt bash -c "nvidia-smi; nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv; $SAN --version | tail -1; cat $HERE/COMMIT" ;;
     tests) step tests 150 tests.log "$HERE/test_cuda_engine" --durations yes "~*planted reduction race*" ;;
-    memcheck) step memcheck 240 memcheck.log "$SAN" --tool memcheck --error-exitcode 3 --leak-check no "$HERE/test_cuda_engine" "${PV_SAN_FILTER:-~*planted reduction race*}" ;;
-    racecheck) step racecheck 240 racecheck.log "$SAN" --tool racecheck --racecheck-report all --error-exitcode 3 "$HERE/test_cuda_engine" "${PV_SAN_FILTER:-~*planted reduction race*}" ;;
+    memcheck) step memcheck 240 memcheck.log "$SAN" --tool memcheck --error-exitcode 3 --leak-check no "$HERE/test_cuda_engine" "${SAN_FILTER[@]}" ;;
+    racecheck) step racecheck 300 racecheck.log "$SAN" --tool racecheck --racecheck-report all --error-exitcode 3 "$HERE/test_cuda_engine" "${SAN_FILTER[@]}" ;;
     bench) step bench 300 bench.txt "$HERE/pv" bench --backend cuda --synth-layers "$LAYERS" --tokens "$TOKENS" --mode both --min-seconds "${PV_BENCH_SECONDS:-0.3}" ;;
     faultrace) step faultrace 120 faultrace.log env PV_FAULT=cuda_reduction_race "$SAN" --tool racecheck --error-exitcode 3 "$HERE/test_cuda_engine_fault" "cuda: the planted reduction race (fault-injection builds only)" ;;
     suite) step suite 420 suite.log "$HERE/pv" run --backend all --fail-on-skip --seed "${PV_SEED:-20261126}" --jobs 4 --evidence "$OUT/evidence-h100.json" --junit "$OUT/junit-h100.xml" ;;

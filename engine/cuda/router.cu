@@ -101,14 +101,13 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
       const size_t t = size_t(t0 + tt0 + w);
       rank_select(pz + w * pz_stride(E), E, K, sel_e, sel_w, tid, kThreads);
       __syncthreads();
-      if (tid == 0) renormalise(sel_w, K);
-      __syncthreads();
+      const double sum = selected_sum(sel_w, K);
       for (int j = tid; j < K; j += kThreads) {
         a.experts[t * K + j] = sel_e[j];
-        a.weights[t * K + j] = sel_w[j];
-        sel_e[j] = 0;
-        sel_w[j] = 0.f;
+        a.weights[t * K + j] = renormalised(sel_w[j], sum, K);
       }
+      __syncthreads();
+      for (int j = tid; j < K; j += kThreads) { sel_e[j] = 0; sel_w[j] = 0.f; }
       __syncthreads();
     }
   }

@@ -47,7 +47,7 @@ __device__ __forceinline__ void warp_logits(const float4* row, const float4* x, 
   float acc[NT];
 #pragma unroll
   for (int t = 0; t < NT; ++t) acc[t] = 0.f;
-#pragma unroll 8
+#pragma unroll 16
   for (int i = lane; i < H4; i += 32) {
     const float4 r = __ldg(row + i);
 #pragma unroll
@@ -83,34 +83,44 @@ __device__ __forceinline__ void warp_softmax(const float* z, int E, float* pz, f
   }
 }
 
-// Top-k of the E probabilities pz (shared, complete) by `n` cooperating threads (i = 0..n-1):
-// expert e goes to position rank(e) = #{o : p_o > p_e or (p_o == p_e and o < e)}, i.e. order
-// probability descending, ties to the lower index. sel_e/sel_w (shared) must hold 0 before,
-// so that NaN probabilities (whose ranks can collide) still leave valid expert indices.
+// Top-k of the E probabilities pz (shared, complete) by `n` cooperating threads (i = 0..n-1,
+// n a multiple of 32): expert e goes to position rank(e) = #{o : p_o > p_e or (p_o == p_e and
+// o < e)}, i.e. order probability descending, ties to the lower index. With n >= 2E, g = 2 or 4
+// adjacent lanes share an expert's count (each scans every g-th o; integer sums, so the split
+// changes nothing). sel_e/sel_w (shared) must hold 0 before, so that NaN probabilities (whose
+// ranks can collide) still leave valid expert indices.
 __device__ __forceinline__ void rank_select(const float* pz, int E, int K, std::int32_t* sel_e, float* sel_w,
                                             int i, int n) {
-  for (int e = i; e < E; e += n) {
-    const float p = pz[e];
+  const int g = n >= 4 * E ? 4 : n >= 2 * E ? 2 : 1, part = i % g;
+  for (int base = 0; base < E * g; base += n) {  // uniform over the warp: shuffles stay legal
+    const int e = (base + i) / g;
+    const bool own = e < E;
+    const float p = own ? pz[e] : 0.f;
     int rank = 0;
-    for (int o = 0; o < E; ++o) {
-      const float q = pz[o];
-      rank += (q > p) || (q == p && o < e);
-    }
-    if (rank < K) {
+    if (own)
+      for (int o = part; o < E; o += g) {
+        const float q = pz[o];
+        rank += (q > p) || (q == p && o < e);
+      }
+    for (int m = 1; m < g; m <<= 1) rank += __shfl_xor_sync(0xffffffffu, rank, m);
+    if (own && part == 0 && rank < K) {
       sel_e[rank] = e;
       sel_w[rank] = p;
     }
   }
 }
 
-// sel_w[0..K) from the selected probabilities to weights: each divided by their sum, taken in
-// double in selection order (an f32 running sum of k terms carries up to ~k * 2^-24 relative
-// error, k = 256: 1.5e-5; in double each weight carries only its own final rounding); 1/k each
-// when the sum is 0. One thread.
-__device__ __forceinline__ void renormalise(float* sel_w, int K) {
+// The sum of the k selected probabilities, in double, in selection order (an f32 running sum
+// of k terms carries up to ~k * 2^-24 relative error, k = 256: 1.5e-5; in double each weight
+// carries only its own final rounding).
+__device__ __forceinline__ double selected_sum(const float* sel_w, int K) {
   double sum = 0.0;
   for (int j = 0; j < K; ++j) sum += double(sel_w[j]);
-  for (int j = 0; j < K; ++j) sel_w[j] = sum > 0.0 ? float(double(sel_w[j]) / sum) : 1.f / float(K);
+  return sum;
+}
+// A selected probability as a weight: divided by the sum, 1/k each when the sum is 0.
+__device__ __forceinline__ float renormalised(float p, double sum, int K) {
+  return sum > 0.0 ? float(double(p) / sum) : 1.f / float(K);
 }
 
 }  // namespace pv::engine::cuda

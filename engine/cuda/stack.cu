@@ -18,6 +18,8 @@
 // act_vec.cuh) in the same order, so the output is bitwise the per-layer path's (tested).
 // Fault::cuda_reduction_race: the barrier between the normalisation and its readers is dropped.
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 #include "engine/cuda/act_vec.cuh"
 #include "engine/cuda/check.hpp"
@@ -32,6 +34,7 @@ constexpr int kThreads = 512;
 constexpr int kWarps = kThreads / 32;
 constexpr int kMaxTokens = kWarps;  // a warp per token in phase R
 constexpr int kGuDepth = 4, kDnDepth = 4;
+constexpr int kStaticSmemReserve = 1024;  // the kernel's static shared memory (checked at start-up)
 constexpr int kDnChunk = 8;  // down rows of one (token, row) item staged at once (any k: in chunks)
 // Floats of one warp's phase-D scratch: the unit values of a chunk's rows, then their sums.
 __host__ __device__ constexpr int scratch_floats(int ffn) { return kDnChunk * (ffn / 64 + 1); }
@@ -135,18 +138,21 @@ __device__ __forceinline__ void phase_router(const StackArgs& a, const StackLaye
   }
   grid_wait(a.barrier, barrier_no(l, 1));
   mark(a, l, 3);
-  // Routing, in every block: softmax a warp per token, then top-k by rank with kThreads / T
-  // threads per token, and the renormalisation a thread per token.
+  // Routing, in every block: softmax a warp per token, then top-k by rank with the warps
+  // shared out among the tokens, and the weights renormalised by a thread each.
   const int K = a.top_k;
   if (warp < T)
     warp_softmax(a.logits + (size_t)warp * E, E, s.pz + warp * pz_stride(E),
                  blockIdx.x == 0 ? a.probs + ((size_t)l * T + warp) * E : nullptr, lane);
   for (int i = threadIdx.x; i < T * K; i += kThreads) { s.sel_e[i] = 0; s.sel_w[i] = 0.f; }
   __syncthreads();
-  const int per = kThreads / T, tt = threadIdx.x / per;
+  const int per = (kThreads / T) & ~31, tt = threadIdx.x / per;  // whole warps per token
   if (tt < T) rank_select(s.pz + tt * pz_stride(E), E, K, s.sel_e + tt * K, s.sel_w + tt * K, threadIdx.x - tt * per, per);
   __syncthreads();
-  if (threadIdx.x < T) renormalise(s.sel_w + threadIdx.x * K, K);
+  __shared__ double sums[kMaxTokens];
+  if (threadIdx.x < T) sums[threadIdx.x] = selected_sum(s.sel_w + threadIdx.x * K, K);
+  __syncthreads();
+  for (int i = threadIdx.x; i < T * K; i += kThreads) s.sel_w[i] = renormalised(s.sel_w[i], sums[i / K], K);
   __syncthreads();
   mark(a, l, 4);
   if (blockIdx.x == 0)
@@ -236,7 +242,8 @@ __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer&
   float acc = 0.f;  // lane 0's
   auto consume = [&](int q, int slot) {
     const Item it = item(q);
-    for (int f = lane; f < it.nj * U; f += 32) {
+#pragma unroll 4
+    for (int f = lane; f < it.nj * U; f += 32) {  // unrolled: the units' loads overlap
       const int jj = f / U, u = f - jj * U;
       const std::uint8_t* row = in_slot(ring + slot * islot + jj * dslot, row_of(it, jj));
       units[f] = unit_value<kQ8, kDN>(L.down.type, row, u, s.a + ((it.t - t_lo) * K + it.j0 + jj) * vb, F);
@@ -317,6 +324,7 @@ __global__ void __launch_bounds__(kThreads, 1) stack_kernel(StackArgs a) {
 bool plan_stack(StackArgs& a, int sm_count, int smem_optin) {
   if (a.tokens < 1 || a.tokens > kMaxTokens || a.count < 1 || sm_count < 1) return false;
   if ((long long)a.tokens * a.top_k * a.ffn >= (1LL << 31)) return false;  // 32-bit item indices
+  smem_optin -= kStaticSmemReserve;
   const int T = a.tokens, K = a.top_k, H = a.hidden, F = a.ffn;
   a.blocks = sm_count;
   // A block's phase-D items span at most this many tokens.
@@ -350,8 +358,15 @@ void configure_stack() {
   PV_CUDA_CHECK(cudaGetDevice(&dev));
   PV_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
   for (auto k : {stack_kernel<false, 0, 0>, stack_kernel<true, 0, 0>, stack_kernel<false, kQ4_K, kQ6_K>,
-                 stack_kernel<true, kQ4_K, kQ6_K>})
-    PV_CUDA_CHECK(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, optin));
+                 stack_kernel<true, kQ4_K, kQ6_K>}) {
+    cudaFuncAttributes fa{};
+    PV_CUDA_CHECK(cudaFuncGetAttributes(&fa, k));
+    if (fa.sharedSizeBytes > kStaticSmemReserve)
+      throw std::logic_error("stack_kernel: " + std::to_string(fa.sharedSizeBytes) +
+                             " bytes of static shared memory, more than the reserved " +
+                             std::to_string(kStaticSmemReserve));
+    PV_CUDA_CHECK(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, optin - kStaticSmemReserve));
+  }
 }
 
 void launch_stack(const StackArgs& a, cudaStream_t stream) {
