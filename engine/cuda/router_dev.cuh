@@ -47,7 +47,7 @@ __device__ __forceinline__ void warp_logits(const float4* row, const float4* x, 
   float acc[NT];
 #pragma unroll
   for (int t = 0; t < NT; ++t) acc[t] = 0.f;
-#pragma unroll 16
+#pragma unroll 8
   for (int i = lane; i < H4; i += 32) {
     const float4 r = __ldg(row + i);
 #pragma unroll

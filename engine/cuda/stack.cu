@@ -242,7 +242,7 @@ __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer&
   float acc = 0.f;  // lane 0's
   auto consume = [&](int q, int slot) {
     const Item it = item(q);
-#pragma unroll 4
+#pragma unroll 2
     for (int f = lane; f < it.nj * U; f += 32) {  // unrolled: the units' loads overlap
       const int jj = f / U, u = f - jj * U;
       const std::uint8_t* row = in_slot(ring + slot * islot + jj * dslot, row_of(it, jj));
