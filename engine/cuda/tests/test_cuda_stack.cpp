@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <initializer_list>
 
 #include "engine/cuda/cuda_moe_engine.hpp"
 #include "engine/cuda/tests/fixture.hpp"
@@ -22,7 +23,7 @@ bool same_bytes(const V& a, const V& b) {
 
 struct Shape { int hidden, ffn, E, k; quant::Type gate, up, down; };
 
-void check_fused_equals_per_layer(cuda::CudaMoeEngine& gpu, const Shape& sh) {
+void check_fused_equals_per_layer(cuda::CudaMoeEngine& gpu, const Shape& sh, std::initializer_list<int> tokens) {
   Spec s;
   s.hidden = sh.hidden; s.ffn = sh.ffn; s.n_experts = sh.E; s.top_k = sh.k;
   s.gate = sh.gate; s.up = sh.up; s.down = sh.down;
@@ -32,7 +33,7 @@ void check_fused_equals_per_layer(cuda::CudaMoeEngine& gpu, const Shape& sh) {
   auto om = make_model(s);
   gpu.load(om->model);
   for (ActivationMode mode : {ActivationMode::exact, ActivationMode::q8}) {
-    for (int T : {1, 2, 3, 5, 8}) {
+    for (int T : tokens) {
       INFO("hidden=" << s.hidden << " ffn=" << s.ffn << " E=" << s.n_experts << " k=" << s.top_k
                      << " mode=" << to_string(mode) << " T=" << T);
       const auto h = hidden_states(T, s.hidden, 500 + std::uint64_t(T));
@@ -41,9 +42,9 @@ void check_fused_equals_per_layer(cuda::CudaMoeEngine& gpu, const Shape& sh) {
       opt.capture_routing = true;
       gpu.set_fused_decode(true);
       if (!gpu.fused_decode_fits(0, 3, T, mode)) {
-        // 2 tokens x 33 f32 act vectors of 512 values (148 KB) leave no room for the down
-        // rows: this one case runs the per-layer kernels.
-        CHECK((s.top_k == 33 && mode == ActivationMode::exact && T == 8));
+        // k = 33 f32 act vectors of 512 values per token (74 KB, two tokens per block from
+        // T = 5 on) leave no room for the down rows: those cases run the per-layer kernels.
+        CHECK((s.top_k == 33 && mode == ActivationMode::exact));
         continue;
       }
       const auto fused = gpu.forward(0, 3, h.data(), T, opt);
@@ -63,7 +64,10 @@ void check_fused_equals_per_layer(cuda::CudaMoeEngine& gpu, const Shape& sh) {
 
 }  // namespace
 
-TEST_CASE("cuda: fused decode stack == per-layer kernels, bitwise, small shapes, T = 1..8, both modes") {
+// [sanitizer-slow]: left out of the compute-sanitizer runs (ci/gpu-run.sh), where racecheck
+// alone would take minutes per shape; the "sanitizer-sized" case covers the same code there.
+TEST_CASE("cuda: fused decode stack == per-layer kernels, bitwise, small shapes, T = 1..8, both modes",
+          "[sanitizer-slow]") {
   auto engine = cuda_engine_or_skip();
   auto& gpu = dynamic_cast<cuda::CudaMoeEngine&>(*engine);
   using quant::Type;
@@ -71,14 +75,23 @@ TEST_CASE("cuda: fused decode stack == per-layer kernels, bitwise, small shapes,
                           Shape{768, 512, 6, 3, Type::Q6_K, Type::Q8_0, Type::Q4_K},
                           Shape{256, 512, 40, 33, Type::Q6_K, Type::Q6_K, Type::Q8_0},
                           Shape{256, 256, 1, 1, Type::Q4_K, Type::Q4_K, Type::Q6_K}})
-    check_fused_equals_per_layer(gpu, sh);
+    check_fused_equals_per_layer(gpu, sh, {1, 2, 3, 5, 8});
 }
 
-// Large: left out of the compute-sanitizer runs (ci/gpu-run.sh), which the small shapes cover.
-TEST_CASE("cuda: fused decode stack == per-layer kernels, bitwise, qwen3 expert shapes (large)") {
+TEST_CASE("cuda: fused decode stack == per-layer kernels, bitwise, qwen3 expert shapes", "[sanitizer-slow]") {
   auto engine = cuda_engine_or_skip();
   auto& gpu = dynamic_cast<cuda::CudaMoeEngine&>(*engine);
-  check_fused_equals_per_layer(gpu, Shape{2048, 768, 16, 8, quant::Type::Q4_K, quant::Type::Q4_K, quant::Type::Q6_K});
+  check_fused_equals_per_layer(gpu, Shape{2048, 768, 16, 8, quant::Type::Q4_K, quant::Type::Q4_K, quant::Type::Q6_K},
+                               {1, 2, 3, 5, 8});
+}
+
+// Both instantiations (Q4_K/Q6_K-specialised and run-time formats), one and several tokens.
+TEST_CASE("cuda: fused decode stack == per-layer kernels, bitwise, sanitizer-sized") {
+  auto engine = cuda_engine_or_skip();
+  auto& gpu = dynamic_cast<cuda::CudaMoeEngine&>(*engine);
+  using quant::Type;
+  check_fused_equals_per_layer(gpu, Shape{256, 256, 8, 2, Type::Q4_K, Type::Q4_K, Type::Q6_K}, {1, 5});
+  check_fused_equals_per_layer(gpu, Shape{768, 512, 6, 3, Type::Q6_K, Type::Q8_0, Type::Q4_K}, {3});
 }
 
 TEST_CASE("cuda: the fused decode stack is used only where it applies") {
