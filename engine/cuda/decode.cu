@@ -1,5 +1,6 @@
-// Decode path (and exact mode for any T): per (token, selected expert) pair, so only the
-// selected experts' rows are read and a token's output never depends on the rest of its batch.
+// Per-layer decode path: where the fused stack kernel (stack.cu) does not fit in shared memory,
+// and exact mode for T > 8. Per (token, selected expert) pair, so only the selected experts'
+// rows are read and a token's output never depends on the rest of its batch.
 //   gate_up_kernel: grid (ffn/32, pairs), 8 warps x 4 rows. The block stages its 32 gate and 32
 //     up rows into shared memory with cp.async (all bytes in flight at once, no registers held,
 //     in 4 groups so computing overlaps the copies), then each lane walks 64-value units,

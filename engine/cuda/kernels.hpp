@@ -3,7 +3,8 @@
 // launch with PV_CUDA_CHECK_LAUNCH and enqueues on `stream` only, so a sequence of them can be
 // captured into a CUDA graph.
 //
-// Activation precision, per kernel (ActivationMode):
+// Activation precision, per kernel (ActivationMode); the fused decode kernel (stack.cu) computes
+// the same values as router + decode below, bit for bit:
 //   router            f32 RMSNorm, f32 router GEMV/GEMM, f32 softmax/top-k, in both modes.
 //   decode gate/up    exact: f32 activations x f32-dequantised weights, f32 accumulation.
 //                     q8: activations rounded to int8 per 32 values (Q8_1 grid: d = amax/127,

@@ -15,7 +15,7 @@ enum class Fault {
   expert_off_by_one,      // selected expert index + 1 (mod E) used for the weights
   q4k_scale_unpack,       // Q4_K sub-blocks >= 4 unpack scale and min swapped
   missing_residual,       // h' = MoE(RMSNorm(h)) without + h
-  cuda_reduction_race,    // a shared-memory reduction without its __syncthreads
+  cuda_reduction_race,    // the router's RMSNorm result read by other warps without the __syncthreads
 };
 
 const char* to_string(Fault f);
