@@ -12,6 +12,8 @@
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 export LD_LIBRARY_PATH="$HERE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# The evidence records the commit the bundle was built from (the checkout here may hold a stale .git).
+[ -s "$HERE/COMMIT" ] && export PV_GIT_COMMIT="$(head -c 40 "$HERE/COMMIT")"
 OUT=${OUT:-/tmp/pv-gpu-out}
 mkdir -p "$OUT"
 STEPS=${*:-info tests memcheck racecheck faultrace suite faultcatch bench torch}

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <thread>
@@ -47,7 +48,10 @@ std::string shell_quote(const std::string& s) {
 }
 }  // namespace
 
+// PV_GIT_COMMIT wins: a bundle run elsewhere (ci/gpu-run.sh) knows the commit it was built
+// from, while the checkout it runs in may carry another (or no) .git.
 std::string git_commit(const std::string& source_dir) {
+  if (const char* env = std::getenv("PV_GIT_COMMIT"); env && std::string(env).size() == 40) return env;
   std::string c = first_line_of("git -C " + shell_quote(source_dir) + " rev-parse HEAD 2>/dev/null");
   return c.size() == 40 ? c : "unknown";
 }
