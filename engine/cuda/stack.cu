@@ -170,7 +170,7 @@ __device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLay
   const size_t gslot = slot_bytes(L.gate.row_bytes), pslot = gslot + slot_bytes(L.up.row_bytes);
   unsigned char* ring = s.u + (size_t)warp * a.gu_depth * pslot;
   const size_t vb = vec_bytes(kQ8, H);
-  auto pair_row = [&](int n, int& p, int& r) {  // 32-bit: T * k * ffn < 2^31 (load() checks)
+  auto pair_row = [&](int n, int& p, int& r) {  // 32-bit: T * k * ffn < 2^31 (plan_stack checks)
     const int i = int(g.lo) + warp + n * kWarps;
     p = i / F;
     r = i - p * F;
