@@ -30,10 +30,6 @@ constexpr int kGuRows = 32, kGuThreads = 256;  // 8 warps x 4 rows
 constexpr int kDnRows = 8, kDnThreads = 256;   // 8 warps x 1 row
 constexpr int kDnChunk = 8;                    // experts staged at once (any k: in chunks)
 
-__device__ __forceinline__ const std::uint8_t* row_ptr(const DevMat& m, int e, int r) {
-  return m.data + (size_t)e * m.expert_bytes + (size_t)r * m.row_bytes;
-}
-
 template <bool kQ8>
 __global__ void __launch_bounds__(kGuThreads) gate_up_kernel(DecodeArgs a, int pair_base) {
   extern __shared__ __align__(16) unsigned char smem[];

@@ -99,10 +99,6 @@ __global__ void __launch_bounds__(kGroupThreads) group_kernel(const std::int32_t
   }
 }
 
-__device__ __forceinline__ const std::uint8_t* row_ptr(const DevMat& m, int e, int r) {
-  return m.data + (size_t)e * m.expert_bytes + (size_t)r * m.row_bytes;
-}
-
 // Stages the Q8_1 vectors (n values each) of pairs [p0, p0 + np) of the tile into QX layouts
 // at buf (qx_bytes(n) apart); `src(p)` gives the vector index in the global arrays.
 template <class Src>

@@ -27,9 +27,6 @@ constexpr int kThreads = 128;  // 4 warps
 constexpr int kWarps = kThreads / 32;
 constexpr int kMaxRT = 8;
 
-// Shared floats of one warp's softmax scratch (E, padded to 16 bytes).
-__host__ __device__ constexpr int pz_stride(int n_experts) { return (n_experts + 3) & ~3; }
-
 template <int RT, bool kRacy>
 __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   extern __shared__ float4 smem4[];

@@ -11,6 +11,9 @@
 
 namespace pv::engine::cuda {
 
+// Floats of one token's softmax scratch in shared memory (E, padded to 16 bytes).
+__host__ __device__ constexpr int pz_stride(int n_experts) { return (n_experts + 3) & ~3; }
+
 __device__ __forceinline__ float dot4_rn(const float4& a, const float4& b) {
   return __fmaf_rn(a.w, b.w, __fmaf_rn(a.z, b.z, __fmaf_rn(a.y, b.y, __fmul_rn(a.x, b.x))));
 }

@@ -40,11 +40,6 @@ constexpr int kDnChunk = 8;  // down rows of one (token, row) item staged at onc
 __host__ __device__ constexpr int scratch_floats(int ffn) { return kDnChunk * (ffn / 64 + 1); }
 
 __host__ __device__ constexpr std::size_t align16(std::size_t n) { return (n + 15) & ~std::size_t(15); }
-__host__ __device__ constexpr int pz_stride(int n_experts) { return (n_experts + 3) & ~3; }
-
-__device__ __forceinline__ const std::uint8_t* row_ptr(const DevMat& m, int e, int r) {
-  return m.data + (size_t)e * m.expert_bytes + (size_t)r * m.row_bytes;
-}
 
 // Item range [lo, hi) of block b when n items are split evenly over nb blocks.
 struct Range { long long lo, hi; };

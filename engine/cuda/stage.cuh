@@ -7,7 +7,14 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "engine/cuda/kernels.hpp"
+
 namespace pv::engine::cuda {
+
+// Where row r of expert e's matrix starts in device memory.
+__device__ __forceinline__ const std::uint8_t* row_ptr(const DevMat& m, int e, int r) {
+  return m.data + (std::size_t)e * m.expert_bytes + (std::size_t)r * m.row_bytes;
+}
 
 // Shared-memory bytes of one staged row slot.
 __host__ __device__ constexpr std::size_t slot_bytes(std::size_t row_bytes) {
