@@ -27,6 +27,11 @@ json measurement_to_json(const Measurement& m) {
           {"unit", m.unit},           {"passed", m.passed}};
 }
 
+json machine_to_json(const Machine& m) {
+  return {{"hostname", m.hostname},   {"cpu_model", m.cpu_model},   {"cpu_threads", m.cpu_threads},
+          {"gpu_name", m.gpu_name},   {"gpu_driver", m.gpu_driver}, {"cuda_version", m.cuda_version}};
+}
+
 namespace {
 
 json result_to_json(const FalsifierResult& r) {
@@ -288,20 +293,13 @@ std::string line_col(const std::string& text, std::size_t byte) {
 std::string to_json_text(const EvidenceFile& ev) {
   json rs = json::array();
   for (const auto& r : ev.results) rs.push_back(result_to_json(r));
-  const Machine& m = ev.machine;
   json j = {{"format", kFormat},
             {"version", kFormatVersion},
             {"tool_version", ev.tool_version},
             {"git_commit", ev.git_commit},
             {"started", ev.started},
             {"finished", ev.finished},
-            {"machine",
-             {{"hostname", m.hostname},
-              {"cpu_model", m.cpu_model},
-              {"cpu_threads", m.cpu_threads},
-              {"gpu_name", m.gpu_name},
-              {"gpu_driver", m.gpu_driver},
-              {"cuda_version", m.cuda_version}}},
+            {"machine", machine_to_json(ev.machine)},
             {"seed", ev.seed},
             {"model", ev.model},
             {"contract_hashes", ev.contract_hashes},

@@ -14,4 +14,7 @@ nlohmann::json number_to_json(double v);
 // {"metric", "value", "op", "threshold", "unit", "passed"}, numbers as number_to_json writes them.
 nlohmann::json measurement_to_json(const Measurement& m);
 
+// {"hostname", "cpu_model", "cpu_threads", "gpu_name", "gpu_driver", "cuda_version"}.
+nlohmann::json machine_to_json(const Machine& m);
+
 }  // namespace pv::evidence

@@ -9,12 +9,11 @@ namespace {
 
 using nlohmann::json;
 
-// Measurements as the evidence files write them.
+// Measurements and machines as the evidence files write them.
 using evidence::measurement_to_json;
 
 json file_json(const EvidenceInput& in) {
   const auto& f = in.file;
-  const auto& m = f.machine;
   return {{"path", in.path},
           {"tool_version", f.tool_version},
           {"git_commit", f.git_commit},
@@ -22,13 +21,7 @@ json file_json(const EvidenceInput& in) {
           {"finished", f.finished},
           {"model", f.model},
           {"seed", f.seed},
-          {"machine",
-           {{"hostname", m.hostname},
-            {"cpu_model", m.cpu_model},
-            {"cpu_threads", m.cpu_threads},
-            {"gpu_name", m.gpu_name},
-            {"gpu_driver", m.gpu_driver},
-            {"cuda_version", m.cuda_version}}}};
+          {"machine", evidence::machine_to_json(f.machine)}};
 }
 
 json result_json(const ResultView& v, const Report& r) {
