@@ -82,6 +82,50 @@ __device__ __forceinline__ float tree_sum_units(float* u, int U) {
   return tree32(v);
 }
 
+// row_dot_q8's order for a thread that visits the lanes one at a time (the grouped tensor-core
+// tiles, where a thread holds N results and walks the units). The butterfly is a binary tree
+// whose first level joins lanes l and l ^ 16, then l ^ 8, ..., so in bit-reversed order the
+// leaves arrive as a binary counter: leaf j joins the stored subtree of level b for every
+// set bit b of j, lowest first. A warp that visits only the lanes b + KS m (KS a power of two,
+// m = bit_reverse(j) over log2(32/KS) bits) ends with the butterfly's first log2(32/KS) levels
+// for those lanes; butterfly_finish joins the KS subtrees. Adds are commutative, so the two
+// lanes of a butterfly pair agree and the order inside each add does not matter.
+template <int N, int kLevels>
+struct TreeStream {
+  float level[kLevels][N];
+  // Joins leaf j (a lane's running sum, clobbered); after the last leaf (all kLevels bits set)
+  // s holds the whole subtree.
+  __device__ __forceinline__ void push(int j, float (&s)[N]) {
+    const int z = __ffs(~j) - 1;  // levels below z merge, level z stores (selects, no local memory)
+#pragma unroll
+    for (int b = 0; b < kLevels; ++b)
+      if (b < z)
+#pragma unroll
+        for (int i = 0; i < N; ++i) s[i] = __fadd_rn(level[b][i], s[i]);
+#pragma unroll
+    for (int b = 0; b < kLevels; ++b)
+      if (b == z)
+#pragma unroll
+        for (int i = 0; i < N; ++i) level[b][i] = s[i];
+  }
+};
+// The lane a TreeStream visits as leaf j of subtree b (of KS).
+template <int KS>
+__device__ __forceinline__ int tree_lane(int b, int j) {
+  constexpr int bits = KS == 1 ? 5 : KS == 2 ? 4 : KS == 4 ? 3 : KS == 8 ? 2 : KS == 16 ? 1 : 0;
+  static_assert(bits > 0, "KS must be 1, 2, 4, 8 or 16");
+  return b + KS * int(__brev(unsigned(j)) >> (32 - bits));
+}
+// The butterfly's last log2(KS) levels over subtrees p[0..KS) (clobbered); returns the row dot.
+template <int KS>
+__device__ __forceinline__ float butterfly_finish(float (&p)[KS]) {
+#pragma unroll
+  for (int o = KS / 2; o > 0; o >>= 1)
+#pragma unroll
+    for (int b = 0; b < o; ++b) p[b] = __fadd_rn(p[b], p[b + o]);
+  return p[0];
+}
+
 // Unit u of a row dotted with the vector at `vec` (n values), as row_dot_vec's lanes do.
 template <bool kQ8, int kT = 0>
 __device__ __forceinline__ float unit_value(int type, const std::uint8_t* row, int u, unsigned char* vec, int n) {

@@ -1,21 +1,26 @@
 // Batch path (q8 mode, T > 8): tokens grouped by expert on the device, then per-expert tiles
-// that share each staged weight row among up to 32 (token, slot) pairs.
+// on the integer tensor cores.
 //   group_kernel: one block; a stable counting sort of the T*k (token, slot) pairs by expert,
 //     plus a tile list (expert, first sorted pair, count <= kBM). Integer work only.
-//   gate_up_tile_kernel: a block = one tile x 32 ffn rows (32 gate + 32 up rows staged once);
-//     the pairs' Q8_1 activations (written by the router) are staged 8 at a time, and each
-//     (pair, row) dot is row_dot_q8 (quant_q8.cuh): integer __dp4a sums per 16/32 values with
-//     the scales applied in f32 afterwards, so no intermediate leaves the f32 range when the
-//     f32 result does not (an fp16 tensor-core path overflowed on extreme scales), and each
-//     value is bitwise the decode kernels' value. SwiGLU and the Q8_1 rounding of act per 32
-//     ffn values are the decode kernel's operations too.
-//   down_tile_kernel: the same for the down rows: y[pair, row] = row_dot_q8.
+//   gate_up_tile_kernel: a block = one tile x 32 ffn rows (their 32 gate and 32 up rows staged
+//     once, with the pairs' Q8_1 activations written by the router). mma.sync gives the integer
+//     sums per 16/32 values and quant_q8.cuh's formulas the f32 unit values (mma_tile.cuh), so
+//     every unit value is bitwise the decode kernels' value; each row dot is summed in
+//     row_dot_q8's order (TreeStream, act_vec.cuh), two warps per row each taking half of the
+//     lanes, so every output is bitwise the decode kernels' output (batch independence).
+//     SwiGLU and the Q8_1 rounding of act per 32 ffn values are the decode kernel's operations.
+//     Integer sums cannot overflow where the f32 result does not (an fp16 tensor-core path
+//     overflowed on extreme scales: test_cuda_fixes.cpp).
+//   down_tile_kernel: the same for 64 down rows: y[pair, row] = the row dot with act.
 //   combine_kernel: h' = h + sum_j w_j y[t*k + j], in slot order, with explicitly rounded
 //     operations: what down_kernel (decode.cu) computes for a token alone.
 #include <algorithm>
+#include <type_traits>
 
+#include "engine/cuda/act_vec.cuh"
 #include "engine/cuda/check.hpp"
 #include "engine/cuda/kernels.hpp"
+#include "engine/cuda/mma_tile.cuh"
 #include "engine/cuda/quant_dev.cuh"
 #include "engine/cuda/quant_q8.cuh"
 #include "engine/cuda/stage.cuh"
@@ -24,9 +29,10 @@
 namespace pv::engine::cuda {
 namespace {
 
-constexpr int kBM = 32;            // pairs per tile
-constexpr int kRows = 32;          // weight rows per block (gate_up: 32 gate + 32 up rows)
-constexpr int kPC = 8;             // pairs' activations staged at once
+constexpr int kBM = 16;            // pairs per tile: two 8-pair MMA columns
+constexpr int kGuRows = 32;        // ffn rows per gate_up block: one Q8_1 group of act
+constexpr int kDnRows = 64;        // down rows per block
+constexpr int kKS = 2;             // warps sharing a row dot's lanes (TreeStream subtrees)
 constexpr int kTileThreads = 256;  // 8 warps
 constexpr int kGroupThreads = 1024;
 
@@ -99,103 +105,231 @@ __global__ void __launch_bounds__(kGroupThreads) group_kernel(const std::int32_t
   }
 }
 
-// Stages the Q8_1 vectors (n values each) of pairs [p0, p0 + np) of the tile into QX layouts
-// at buf (qx_bytes(n) apart); `src(p)` gives the vector index in the global arrays.
-template <class Src>
-__device__ __forceinline__ void stage_qx(unsigned char* buf, int n, int p0, int np, const std::int8_t* q,
-                                         const float* d, const float* sd, const int* s16, Src src) {
-  const int tid = threadIdx.x, vb = int(qx_bytes(n));
-  for (int i = tid; i < np * (n / 16); i += kTileThreads) {
-    const int p = i / (n / 16), c = i - p * (n / 16);
-    cp_async16(buf + p * vb + xpb(16 * c), q + (size_t)src(p0 + p) * n + 16 * c);
+
+// A staged row slot with an odd number of 16-byte chunks: the 8 rows of a fragment load then
+// start in 8 different 4-bank groups, so the load is free of bank conflicts.
+__host__ __device__ constexpr std::size_t mma_slot_bytes(std::size_t row_bytes) {
+  return (slot_bytes(row_bytes) / 16) % 2 ? slot_bytes(row_bytes) : slot_bytes(row_bytes) + 16;
+}
+
+// Shared memory of a tile kernel: `rows` staged weight rows, then kBM pairs' vectors of n
+// values (TileX); after the rows are consumed their region holds the epilogue's scratch.
+struct TileLayout {
+  std::size_t row_stride = 0, x_off = 0, d_off = 0, sd_off = 0, s16_off = 0, bytes = 0;
+  int x_stride = 0;
+};
+__host__ __device__ constexpr std::size_t tile_scratch_bytes(int rows) {
+  return 4 * std::size_t(4 * 8 * 32 + kBM * rows);  // 4 warps' partial subtrees + a kBM x rows tile
+}
+__host__ __device__ inline TileLayout tile_layout(int rows, std::size_t row_bytes, int n, bool sd, bool s16) {
+  TileLayout L;
+  L.row_stride = mma_slot_bytes(row_bytes);
+  L.x_stride = n + 16;  // n / 16 + 1 chunks, odd: conflict-free B fragments
+  L.x_off = rows * L.row_stride > tile_scratch_bytes(rows) ? rows * L.row_stride : tile_scratch_bytes(rows);
+  L.d_off = L.x_off + std::size_t(kBM) * L.x_stride;
+  L.sd_off = L.d_off + std::size_t(kBM) * (n / 32) * 4;
+  L.s16_off = L.sd_off + (sd ? std::size_t(kBM) * (n / 32) * 4 : 0);
+  L.bytes = L.s16_off + (s16 ? std::size_t(kBM) * (n / 16) * 4 : 0);
+  return L;
+}
+constexpr bool reads_sd(int type) { return type == kQ4_K; }
+constexpr bool reads_s16(int type) { return type == kQ6_K; }
+
+struct Tile { int e, start, cnt; };
+__device__ __forceinline__ Tile tile_of(const GroupedArgs& a) {
+  const int i = blockIdx.y;
+  return {a.tiles[1 + 3 * i], a.tiles[2 + 3 * i], a.tiles[3 + 3 * i]};
+}
+
+// Stages the Q8_1 vectors of the tile's pairs (vector index vec(p) in the global arrays) and
+// zeroes the slots of an unfilled 8-pair MMA column, whose results are computed and dropped.
+template <class Vec>
+__device__ void stage_pairs(unsigned char* smem, const TileLayout& L, int n, int cnt, const std::int8_t* q,
+                            const float* d, const float* sd, const int* s16, Vec vec) {
+  const int tid = threadIdx.x, qc = n / 16, dc = n / 128, sc = n / 64;  // 16-byte chunks per vector
+  for (int i = tid; i < cnt * qc; i += kTileThreads) {
+    const int p = i / qc, c = i - p * qc;
+    cp_async16(smem + L.x_off + std::size_t(p) * L.x_stride + 16 * c, q + std::size_t(vec(p)) * n + 16 * c);
   }
-  for (int i = tid; i < np * (n / 32); i += kTileThreads) {
-    const int p = i / (n / 32), c = i - p * (n / 32);
-    const size_t g = (size_t)src(p0 + p) * (n / 32) + c;
-    const QX v = qx_at(buf + p * vb, n);
-    const_cast<float*>(v.d)[c] = d[g];
-    const_cast<float*>(v.sd)[c] = sd[g];
-    const_cast<int*>(v.s16)[2 * c] = s16[2 * g];
-    const_cast<int*>(v.s16)[2 * c + 1] = s16[2 * g + 1];
+  for (int i = tid; i < cnt * dc; i += kTileThreads) {
+    const int p = i / dc, c = i - p * dc;
+    cp_async16(smem + L.d_off + (std::size_t(p) * dc + c) * 16, d + std::size_t(vec(p)) * (n / 32) + 4 * c);
+    if (L.s16_off != L.sd_off)
+      cp_async16(smem + L.sd_off + (std::size_t(p) * dc + c) * 16, sd + std::size_t(vec(p)) * (n / 32) + 4 * c);
   }
+  if (L.bytes != L.s16_off)
+    for (int i = tid; i < cnt * sc; i += kTileThreads) {
+      const int p = i / sc, c = i - p * sc;
+      cp_async16(smem + L.s16_off + (std::size_t(p) * sc + c) * 16, s16 + std::size_t(vec(p)) * (n / 16) + 4 * c);
+    }
+  const int pad = (8 - cnt % 8) % 8;
+  for (int i = tid; i < pad * L.x_stride / 16; i += kTileThreads)
+    reinterpret_cast<uint4*>(smem + L.x_off + std::size_t(cnt) * L.x_stride)[i] = make_uint4(0, 0, 0, 0);
+  for (int i = tid; i < pad * (n / 32); i += kTileThreads) {
+    reinterpret_cast<float*>(smem + L.d_off)[cnt * (n / 32) + i] = 0.f;
+    if (L.s16_off != L.sd_off) reinterpret_cast<float*>(smem + L.sd_off)[cnt * (n / 32) + i] = 0.f;
+  }
+  if (L.bytes != L.s16_off)
+    for (int i = tid; i < pad * (n / 16); i += kTileThreads) reinterpret_cast<int*>(smem + L.s16_off)[cnt * (n / 16) + i] = 0;
+}
+
+__device__ __forceinline__ TileX tile_x(unsigned char* smem, const TileLayout& L, int n) {
+  return {reinterpret_cast<const std::int8_t*>(smem + L.x_off), L.x_stride, n,
+          reinterpret_cast<const float*>(smem + L.d_off), reinterpret_cast<const float*>(smem + L.sd_off),
+          reinterpret_cast<const int*>(smem + L.s16_off)};
+}
+
+// Subtree b (of kKS) of the row dots of N results: for each lane the warp visits, the running
+// sum 0 + u_l + u_{l+32} + ... of the units `unit(u, run)` adds, then TreeStream.
+template <int N, class Unit>
+__device__ __forceinline__ void row_dot_subtree(int b, int units, Unit unit, float (&run)[N]) {
+  constexpr int kLeaves = 32 / kKS;
+  TreeStream<N, kLeaves == 16 ? 4 : kLeaves == 8 ? 3 : 5> tree;
+#pragma unroll 1
+  for (int j = 0; j < kLeaves; ++j) {
+#pragma unroll
+    for (int i = 0; i < N; ++i) run[i] = 0.f;
+    for (int u = tree_lane<kKS>(b, j); u < units; u += 32) unit(u, run);
+    tree.push(j, run);
+  }
+}
+
+// Joins the kKS warps' subtrees: warps w and w + 4 of a block hold subtrees 0 and 1 of the
+// same results; returns true in the warps (w < 4) whose v[] now holds the row dots.
+template <int N>
+__device__ __forceinline__ bool join_subtrees(float* part, float (&v)[N], bool active) {
+  static_assert(kKS == 2 && N <= 8, "one partner warp, 8 results per lane");
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  if (warp >= 4 && active)
+#pragma unroll
+    for (int i = 0; i < N; ++i) part[((warp - 4) * 8 + i) * 32 + lane] = v[i];
+  __syncthreads();
+  if (warp >= 4 || !active) return false;
+#pragma unroll
+  for (int i = 0; i < N; ++i) {
+    float p[kKS] = {v[i], part[(warp * 8 + i) * 32 + lane]};
+    v[i] = butterfly_finish<kKS>(p);
+  }
+  return true;
+}
+
+// Warp roles: strip = warp & 1 (16 ffn rows), column = (warp >> 1) & 1 (8 pairs), subtree
+// warp >> 2; results [0, 4) gate, [4, 8) up, in the MMA result layout.
+template <int kTG, int kTU>
+__global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedArgs a) {
+  extern __shared__ __align__(16) unsigned char smem[];
+  __shared__ int pid[kBM];
+  if (int(blockIdx.y) >= a.tiles[0]) return;
+  const Tile tl = tile_of(a);
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, t = lane & 3, H = a.hidden;
+  const TileLayout L = tile_layout(2 * kGuRows, std::max(a.gate.row_bytes, a.up.row_bytes), H,
+                                   reads_sd(kTG) || reads_sd(kTU), reads_s16(kTG) || reads_s16(kTU));
+  if (tid < kBM) pid[tid] = tid < tl.cnt ? a.sorted[tl.start + tid] : -1;
+  const int r0 = blockIdx.x * kGuRows;
+  for (int i = warp; i < 2 * kGuRows; i += kTileThreads / 32) {
+    const DevMat& m = i < kGuRows ? a.gate : a.up;
+    stage_row(smem + i * L.row_stride, row_ptr(m, tl.e, r0 + (i & (kGuRows - 1))), m.row_bytes, lane, 32);
+  }
+  stage_pairs(smem, L, H, tl.cnt, a.xq, a.xd, a.xsd, a.xs16,
+              [&](int p) { return a.sorted[tl.start + p] / a.top_k; });
   cp_async_commit();
   cp_async_wait<0>();
   __syncthreads();
-}
-
-__global__ void __launch_bounds__(kTileThreads) gate_up_tile_kernel(GroupedArgs a) {
-  extern __shared__ __align__(16) unsigned char smem[];
-  __shared__ int pid[kBM];
-  __shared__ float act32[kPC][kRows];
-  const int tile = blockIdx.y;
-  if (tile >= a.tiles[0]) return;
-  const int e = a.tiles[1 + 3 * tile], start = a.tiles[2 + 3 * tile], cnt = a.tiles[3 + 3 * tile];
-  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, H = a.hidden;
-  if (tid < kBM) pid[tid] = tid < cnt ? a.sorted[start + tid] : -1;
-  const size_t gslot = slot_bytes(a.gate.row_bytes), uslot = slot_bytes(a.up.row_bytes);
-  std::uint8_t* gbuf = smem;
-  std::uint8_t* ubuf = gbuf + kRows * gslot;
-  unsigned char* xbuf = ubuf + kRows * uslot;
-  const int r0 = blockIdx.x * kRows;
-  for (int i = warp; i < 2 * kRows; i += kTileThreads / 32) {
-    const int r = i & (kRows - 1);
-    if (i < kRows) stage_row(gbuf + r * gslot, row_ptr(a.gate, e, r0 + r), a.gate.row_bytes, lane, 32);
-    else stage_row(ubuf + r * uslot, row_ptr(a.up, e, r0 + r), a.up.row_bytes, lane, 32);
-  }
-  cp_async_commit();
-  __syncthreads();  // pid
-  const int units = H / 64, G = a.ffn / 32;
-  for (int p0 = 0; p0 < cnt; p0 += kPC) {
-    const int np = min(kPC, cnt - p0);
-    if (p0 > 0) __syncthreads();  // the previous pairs' vectors and act32 are consumed
-    stage_qx(xbuf, H, p0, np, a.xq, a.xd, a.xsd, a.xs16, [&](int p) { return pid[p] / a.top_k; });
-    for (int r = warp; r < kRows; r += kTileThreads / 32) {
-      float g[kPC], u[kPC];
-      row_dot_q8_n<kPC>(a.gate.type, in_slot(gbuf + r * gslot, row_ptr(a.gate, e, r0 + r)), units, xbuf, H, np, lane, g);
-      row_dot_q8_n<kPC>(a.up.type, in_slot(ubuf + r * uslot, row_ptr(a.up, e, r0 + r)), units, xbuf, H, np, lane, u);
-      if (lane == 0)
+  const int strip = warp & 1, col0 = 8 * ((warp >> 1) & 1);
+  const bool active = col0 < tl.cnt;
+  float v[8] = {};
+  if (active) {
+    auto row = [&](const DevMat& m, int slot, int r) {
+      return in_slot(smem + slot * L.row_stride, row_ptr(m, tl.e, r0 + r));
+    };
+    const int rg = 16 * strip + g;
+    const std::uint8_t *ga = row(a.gate, rg, rg), *gb = row(a.gate, rg + 8, rg + 8);
+    const std::uint8_t *ua = row(a.up, kGuRows + rg, rg), *ub = row(a.up, kGuRows + rg + 8, rg + 8);
+    const TileX x = tile_x(smem, L, H);
+    row_dot_subtree(warp >> 2, H / 64, [&](int u, float (&run)[8]) {
+      float vg[1][4], vu[1][4];
+      UnitTile<kTG, 1>::run(ga, gb, u, x, col0, g, t, vg);
+      UnitTile<kTU, 1>::run(ua, ub, u, x, col0, g, t, vu);
 #pragma unroll
-        for (int p = 0; p < kPC; ++p)
-          if (p < np) act32[p][r] = silu(g[p]) * u[p];
-    }
-    __syncthreads();
-    for (int p = warp; p < np; p += kTileThreads / 32) {
-      const int pair = pid[p0 + p];
-      q8_store(act32[p][lane], a.act_q + (size_t)pair * a.ffn + r0 + lane, a.act_d + (size_t)pair * G + blockIdx.x,
-               a.act_sd + (size_t)pair * G + blockIdx.x,
-               a.act_s16 + (size_t)pair * (a.ffn / 16) + 2 * blockIdx.x + (lane >> 4), lane);
-    }
+      for (int i = 0; i < 4; ++i) {
+        run[i] = __fadd_rn(run[i], vg[0][i]);
+        run[4 + i] = __fadd_rn(run[4 + i], vu[0][i]);
+      }
+    }, v);
   }
-}
-
-__global__ void __launch_bounds__(kTileThreads) down_tile_kernel(GroupedArgs a) {
-  extern __shared__ __align__(16) unsigned char smem[];
-  __shared__ int pid[kBM];
-  const int tile = blockIdx.y;
-  if (tile >= a.tiles[0]) return;
-  const int e = a.tiles[1 + 3 * tile], start = a.tiles[2 + 3 * tile], cnt = a.tiles[3 + 3 * tile];
-  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, F = a.ffn;
-  if (tid < kBM) pid[tid] = tid < cnt ? a.sorted[start + tid] : -1;
-  const size_t slot = slot_bytes(a.down.row_bytes);
-  unsigned char* xbuf = smem + kRows * slot;
-  const int r0 = blockIdx.x * kRows;
-  for (int r = warp; r < kRows; r += kTileThreads / 32)
-    stage_row(smem + r * slot, row_ptr(a.down, e, r0 + r), a.down.row_bytes, lane, 32);
-  cp_async_commit();
+  __syncthreads();  // the staged rows are consumed: their region is scratch now
+  float* part = reinterpret_cast<float*>(smem);
+  float* act32 = part + 4 * 8 * 32;  // [kBM][32]
+  if (join_subtrees(part, v, active))
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const int r = 16 * strip + g + 8 * (i >> 1), c = col0 + 2 * t + (i & 1);
+      if (c < tl.cnt) act32[c * 32 + r] = silu(v[i]) * v[4 + i];
+    }
   __syncthreads();
-  const int units = F / 64;
-  for (int p0 = 0; p0 < cnt; p0 += kPC) {
-    const int np = min(kPC, cnt - p0);
-    if (p0 > 0) __syncthreads();
-    stage_qx(xbuf, F, p0, np, a.act_q, a.act_d, a.act_sd, a.act_s16, [&](int p) { return pid[p]; });
-    for (int r = warp; r < kRows; r += kTileThreads / 32) {
-      float y[kPC];
-      row_dot_q8_n<kPC>(a.down.type, in_slot(smem + r * slot, row_ptr(a.down, e, r0 + r)), units, xbuf, F, np, lane, y);
-      if (lane == 0)
+  const int G = a.ffn / 32;
+  for (int p = warp; p < tl.cnt; p += kTileThreads / 32) {
+    const int pair = pid[p];
+    q8_store(act32[p * 32 + lane], a.act_q + (size_t)pair * a.ffn + r0 + lane, a.act_d + (size_t)pair * G + blockIdx.x,
+             a.act_sd + (size_t)pair * G + blockIdx.x,
+             a.act_s16 + (size_t)pair * (a.ffn / 16) + 2 * blockIdx.x + (lane >> 4), lane);
+  }
+}
+
+// The down rows' subtree for NT 8-pair columns (results [0, 4 NT) valid).
+template <int kT, int NT>
+__device__ __forceinline__ void down_subtree(const std::uint8_t* ra, const std::uint8_t* rb, const TileX& x, int b,
+                                             int g, int t, float (&v)[8]) {
+  float run[4 * NT];
+  row_dot_subtree(b, x.n / 64, [&](int u, float (&acc)[4 * NT]) {
+    float w[NT][4];
+    UnitTile<kT, NT>::run(ra, rb, u, x, 0, g, t, w);
 #pragma unroll
-        for (int p = 0; p < kPC; ++p)
-          if (p < np) a.y[(size_t)pid[p0 + p] * a.hidden + r0 + r] = y[p];
+    for (int i = 0; i < 4 * NT; ++i) acc[i] = __fadd_rn(acc[i], w[i / 4][i % 4]);
+  }, run);
+#pragma unroll
+  for (int i = 0; i < 4 * NT; ++i) v[i] = run[i];
+}
+
+// Warp roles: strip = warp & 3 (16 down rows), subtree warp >> 2; both 8-pair columns when the
+// tile has more than 8 pairs. Results: column nt = i / 4, MMA result layout i % 4.
+template <int kT>
+__global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs a) {
+  extern __shared__ __align__(16) unsigned char smem[];
+  __shared__ int pid[kBM];
+  if (int(blockIdx.y) >= a.tiles[0]) return;
+  const Tile tl = tile_of(a);
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, t = lane & 3, F = a.ffn;
+  const TileLayout L = tile_layout(kDnRows, a.down.row_bytes, F, reads_sd(kT), reads_s16(kT));
+  if (tid < kBM) pid[tid] = tid < tl.cnt ? a.sorted[tl.start + tid] : -1;
+  const int r0 = blockIdx.x * kDnRows;
+  for (int r = warp; r < kDnRows; r += kTileThreads / 32)
+    stage_row(smem + r * L.row_stride, row_ptr(a.down, tl.e, r0 + r), a.down.row_bytes, lane, 32);
+  stage_pairs(smem, L, F, tl.cnt, a.act_q, a.act_d, a.act_sd, a.act_s16,
+              [&](int p) { return a.sorted[tl.start + p]; });
+  cp_async_commit();
+  cp_async_wait<0>();
+  __syncthreads();
+  const int rg = 16 * (warp & 3) + g;
+  const std::uint8_t* ra = in_slot(smem + rg * L.row_stride, row_ptr(a.down, tl.e, r0 + rg));
+  const std::uint8_t* rb = in_slot(smem + (rg + 8) * L.row_stride, row_ptr(a.down, tl.e, r0 + rg + 8));
+  const TileX x = tile_x(smem, L, F);
+  float v[8] = {};
+  if (tl.cnt > 8) down_subtree<kT, 2>(ra, rb, x, warp >> 2, g, t, v);
+  else down_subtree<kT, 1>(ra, rb, x, warp >> 2, g, t, v);
+  __syncthreads();  // the staged rows are consumed: their region is scratch now
+  float* part = reinterpret_cast<float*>(smem);
+  float* ytile = part + 4 * 8 * 32;  // [kBM][kDnRows]
+  if (join_subtrees(part, v, true))
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      const int r = rg + 8 * ((i % 4) >> 1), c = 8 * (i / 4) + 2 * t + (i & 1);
+      if (c < tl.cnt) ytile[c * kDnRows + r] = v[i];
     }
+  __syncthreads();
+  for (int i = tid; i < tl.cnt * kDnRows; i += kTileThreads) {
+    const int p = i / kDnRows, r = i - p * kDnRows;
+    a.y[(size_t)pid[p] * a.hidden + r0 + r] = ytile[i];
   }
 }
 
@@ -209,10 +343,32 @@ __global__ void combine_kernel(GroupedArgs a) {
   }
 }
 
-size_t gate_up_tile_smem(const GroupedArgs& a) {
-  return kRows * (slot_bytes(a.gate.row_bytes) + slot_bytes(a.up.row_bytes)) + kPC * qx_bytes(a.hidden);
+
+template <class F>
+void with_type(int type, F f) {
+  if (type == kQ4_K) f(std::integral_constant<int, kQ4_K>{});
+  else if (type == kQ6_K) f(std::integral_constant<int, kQ6_K>{});
+  else f(std::integral_constant<int, kQ8_0>{});
 }
-size_t down_tile_smem(const GroupedArgs& a) { return kRows * slot_bytes(a.down.row_bytes) + kPC * qx_bytes(a.ffn); }
+// Calls f(gate_up kernel, down kernel) for the model's three types.
+template <class F>
+void with_kernels(const GroupedArgs& a, F f) {
+  with_type(a.gate.type, [&](auto G) {
+    with_type(a.up.type, [&](auto U) {
+      with_type(a.down.type, [&](auto D) {
+        f(gate_up_tile_kernel<decltype(G)::value, decltype(U)::value>, down_tile_kernel<decltype(D)::value>);
+      });
+    });
+  });
+}
+
+TileLayout gate_up_layout(const GroupedArgs& a) {
+  const bool sd = reads_sd(a.gate.type) || reads_sd(a.up.type), s16 = reads_s16(a.gate.type) || reads_s16(a.up.type);
+  return tile_layout(2 * kGuRows, std::max(a.gate.row_bytes, a.up.row_bytes), a.hidden, sd, s16);
+}
+TileLayout down_layout(const GroupedArgs& a) {
+  return tile_layout(kDnRows, a.down.row_bytes, a.ffn, reads_sd(a.down.type), reads_s16(a.down.type));
+}
 
 }  // namespace
 
@@ -222,13 +378,21 @@ int grouped_max_tiles(int tokens, int top_k, int n_experts) {
 }
 
 std::size_t grouped_smem_needed(const GroupedArgs& a) {
-  return std::max(gate_up_tile_smem(a), down_tile_smem(a));
+  return std::max(gate_up_layout(a).bytes, down_layout(a).bytes);
 }
 
 void configure_grouped() {
   const int max = 200 * 1024;
-  PV_CUDA_CHECK(cudaFuncSetAttribute(gate_up_tile_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
-  PV_CUDA_CHECK(cudaFuncSetAttribute(down_tile_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+  for (int tg : {kQ4_K, kQ6_K, kQ8_0})
+    for (int tu : {kQ4_K, kQ6_K, kQ8_0})
+      for (int td : {kQ4_K, kQ6_K, kQ8_0}) {
+        GroupedArgs a;
+        a.gate.type = tg; a.up.type = tu; a.down.type = td;
+        with_kernels(a, [&](auto gu, auto dn) {
+          PV_CUDA_CHECK(cudaFuncSetAttribute(gu, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+          PV_CUDA_CHECK(cudaFuncSetAttribute(dn, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+        });
+      }
   PV_CUDA_CHECK(cudaFuncSetAttribute(group_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024));
 }
 
@@ -238,10 +402,12 @@ void launch_grouped(const GroupedArgs& a, cudaStream_t stream) {
   group_kernel<<<1, kGroupThreads, gsmem, stream>>>(a.experts, pairs, a.n_experts, a.sorted, a.tiles);
   PV_CUDA_CHECK_LAUNCH("group_kernel<<<...>>>");
   const int max_tiles = grouped_max_tiles(a.tokens, a.top_k, a.n_experts);
-  gate_up_tile_kernel<<<dim3(a.ffn / kRows, max_tiles), kTileThreads, gate_up_tile_smem(a), stream>>>(a);
-  PV_CUDA_CHECK_LAUNCH("gate_up_tile_kernel<<<...>>>");
-  down_tile_kernel<<<dim3(a.hidden / kRows, max_tiles), kTileThreads, down_tile_smem(a), stream>>>(a);
-  PV_CUDA_CHECK_LAUNCH("down_tile_kernel<<<...>>>");
+  with_kernels(a, [&](auto gu, auto dn) {
+    gu<<<dim3(a.ffn / kGuRows, max_tiles), kTileThreads, gate_up_layout(a).bytes, stream>>>(a);
+    PV_CUDA_CHECK_LAUNCH("gate_up_tile_kernel<<<...>>>");
+    dn<<<dim3(a.hidden / kDnRows, max_tiles), kTileThreads, down_layout(a).bytes, stream>>>(a);
+    PV_CUDA_CHECK_LAUNCH("down_tile_kernel<<<...>>>");
+  });
   combine_kernel<<<a.tokens, 256, 0, stream>>>(a);
   PV_CUDA_CHECK_LAUNCH("combine_kernel<<<...>>>");
 }

@@ -26,6 +26,38 @@ __device__ __forceinline__ int xword(const QX& x, int i) {  // 4 int8 at value i
   return *reinterpret_cast<const int*>(x.q + xpb(i));
 }
 
+// The f32 tails of the q8 unit dots, from their exact integer sums. Every q8 kernel (dp4a lanes
+// here, tensor-core fragments in mma_tile.cuh) calls these, so the roundings are written once:
+// explicitly rounded operations, never contracted into FMAs, give bitwise the same value from the
+// same integer sums (batch independence, see grouped.cu).
+struct Q4kUnitScales { float d, dmin, sc0, mn0, sc1, mn1; };
+// Scales of 64-value chunk c (0..3) of the Q4_K super-block whose 16-byte header is hdr.
+__device__ __forceinline__ Q4kUnitScales q4k_unit_scales(const uint4& hdr, int c) {
+  Q4kUnitScales w;
+  q4k_scale_min(hdr, 2 * c, w.sc0, w.mn0);
+  q4k_scale_min(hdr, 2 * c + 1, w.sc1, w.mn1);
+  w.d = h2f(hdr.x);
+  w.dmin = h2f(hdr.x >> 16);
+  return w;
+}
+// lo, hi: sums of q*x over the chunk's low and high 32 values; xd, xsd: x's scales and
+// scale * sum q of those 32-value groups.
+__device__ __forceinline__ float q4k_unit_value(const Q4kUnitScales& w, float xd0, float xd1, float xsd0, float xsd1,
+                                                int lo, int hi) {
+  const float pos = __fadd_rn(__fmul_rn(__fmul_rn(w.sc0, xd0), float(lo)), __fmul_rn(__fmul_rn(w.sc1, xd1), float(hi)));
+  const float neg = __fadd_rn(__fmul_rn(w.mn0, xsd0), __fmul_rn(w.mn1, xsd1));
+  return __fsub_rn(__fmul_rn(w.d, pos), __fmul_rn(w.dmin, neg));
+}
+// One Q6_K 16-value group: sum (q - 32) x = sum q x - 32 sum x, scaled.
+__device__ __forceinline__ float q6k_group_term(float sc, float xd, int g, int s16) {
+  return __fmul_rn(__fmul_rn(sc, xd), float(g - 32 * s16));
+}
+__device__ __forceinline__ float q6k_unit_value(float d, float t0, float t1, float t2, float t3) {
+  return __fmul_rn(d, __fadd_rn(__fadd_rn(__fadd_rn(t0, t1), t2), t3));
+}
+// One Q8_0 block's term; a unit is (0 + term0) + term1.
+__device__ __forceinline__ float q8_0_block_term(float d, float xd, int s) { return __fmul_rn(__fmul_rn(d, xd), float(s)); }
+
 __device__ __forceinline__ float dot_q8_q4k(const std::uint8_t* row, int u, const QX& x) {
   const std::uint8_t* blk = row + (u >> 2) * 144;
   const int c = u & 3;
@@ -43,16 +75,8 @@ __device__ __forceinline__ float dot_q8_q4k(const std::uint8_t* row, int u, cons
     lo = __dp4a(int(q & 0x0F0F0F0Fu), xl[w], lo);
     hi = __dp4a(int((q >> 4) & 0x0F0F0F0Fu), xh[w], hi);
   }
-  float sc0, mn0, sc1, mn1;
-  q4k_scale_min(hdr, 2 * c, sc0, mn0);
-  q4k_scale_min(hdr, 2 * c + 1, sc1, mn1);
-  const float d = h2f(hdr.x), dmin = h2f(hdr.x >> 16);
-  // Explicitly rounded operations (never contracted into FMAs), so every kernel that calls this
-  // gets bitwise the same value from the same integer sums (batch independence, see grouped.cu).
-  const float pos = __fadd_rn(__fmul_rn(__fmul_rn(sc0, x.d[2 * u]), float(lo)),
-                              __fmul_rn(__fmul_rn(sc1, x.d[2 * u + 1]), float(hi)));
-  const float neg = __fadd_rn(__fmul_rn(mn0, x.sd[2 * u]), __fmul_rn(mn1, x.sd[2 * u + 1]));
-  return __fsub_rn(__fmul_rn(d, pos), __fmul_rn(dmin, neg));
+  const Q4kUnitScales w = q4k_unit_scales(hdr, c);
+  return q4k_unit_value(w, x.d[2 * u], x.d[2 * u + 1], x.sd[2 * u], x.sd[2 * u + 1], lo, hi);
 }
 
 __device__ __forceinline__ float dot_q8_q6k(const std::uint8_t* row, int u, const QX& x) {
@@ -73,13 +97,11 @@ __device__ __forceinline__ float dot_q8_q6k(const std::uint8_t* row, int u, cons
     g2 = __dp4a(int(((A >> 4) & 0x0F0F0F0Fu) | (((H >> 4) & 0x03030303u) << 4)), xword(x, base + 64 + 4 * w), g2);
     g3 = __dp4a(int(((B >> 4) & 0x0F0F0F0Fu) | (((H >> 6) & 0x03030303u) << 4)), xword(x, base + 96 + 4 * w), g3);
   }
-  // sum (q - 32) x = sum q x - 32 sum x, per 16 values
   const int b16 = base >> 4;
-  const float t0 = __fmul_rn(__fmul_rn(float(sc[0]), x.d[base >> 5]), float(g0 - 32 * x.s16[b16]));
-  const float t1 = __fmul_rn(__fmul_rn(float(sc[2]), x.d[(base + 32) >> 5]), float(g1 - 32 * x.s16[b16 + 2]));
-  const float t2 = __fmul_rn(__fmul_rn(float(sc[4]), x.d[(base + 64) >> 5]), float(g2 - 32 * x.s16[b16 + 4]));
-  const float t3 = __fmul_rn(__fmul_rn(float(sc[6]), x.d[(base + 96) >> 5]), float(g3 - 32 * x.s16[b16 + 6]));
-  return __fmul_rn(d, __fadd_rn(__fadd_rn(__fadd_rn(t0, t1), t2), t3));
+  return q6k_unit_value(d, q6k_group_term(float(sc[0]), x.d[base >> 5], g0, x.s16[b16]),
+                        q6k_group_term(float(sc[2]), x.d[(base + 32) >> 5], g1, x.s16[b16 + 2]),
+                        q6k_group_term(float(sc[4]), x.d[(base + 64) >> 5], g2, x.s16[b16 + 4]),
+                        q6k_group_term(float(sc[6]), x.d[(base + 96) >> 5], g3, x.s16[b16 + 6]));
 }
 
 __device__ __forceinline__ float dot_q8_q8_0(const std::uint8_t* row, int u, const QX& x) {
@@ -93,7 +115,7 @@ __device__ __forceinline__ float dot_q8_q8_0(const std::uint8_t* row, int u, con
 #pragma unroll
     for (int w = 0; w < 8; ++w)
       s = __dp4a(int(w < 4 ? word_of(q0, w) : word_of(q1, w - 4)), xword(x, 64 * u + 32 * b + 4 * w), s);
-    r = __fadd_rn(r, __fmul_rn(__fmul_rn(d, x.d[2 * u + b]), float(s)));
+    r = __fadd_rn(r, q8_0_block_term(d, x.d[2 * u + b], s));
   }
   return r;
 }
@@ -137,40 +159,6 @@ __device__ __forceinline__ float row_dot_q8(int type, const std::uint8_t* row, i
 #pragma unroll
   for (int o = 16; o > 0; o >>= 1) s = __fadd_rn(s, __shfl_xor_sync(0xffffffffu, s, o));
   return s;
-}
-
-
-// row_dot_q8 of one row with the np <= NP vectors at xs, xs + qx_bytes(n), ... (QX layouts of
-// n values): each lane reads its weight unit once for all vectors (the loads are common
-// subexpressions of the unrolled calls), and every result is bitwise row_dot_q8's.
-template <int NP>
-__device__ __forceinline__ void row_dot_q8_n(int type, const std::uint8_t* row, int units, unsigned char* xs, int n,
-                                             int np, int lane, float* out) {
-  float s[NP];
-#pragma unroll
-  for (int p = 0; p < NP; ++p) s[p] = 0.f;
-  const std::size_t vb = qx_bytes(n);
-  for (int un = lane; un < units; un += 32) {
-    if (type == kQ4_K) {
-#pragma unroll
-      for (int p = 0; p < NP; ++p)
-        if (p < np) s[p] = __fadd_rn(s[p], dot_q8_q4k(row, un, qx_at(xs + p * vb, n)));
-    } else if (type == kQ6_K) {
-#pragma unroll
-      for (int p = 0; p < NP; ++p)
-        if (p < np) s[p] = __fadd_rn(s[p], dot_q8_q6k(row, un, qx_at(xs + p * vb, n)));
-    } else {
-#pragma unroll
-      for (int p = 0; p < NP; ++p)
-        if (p < np) s[p] = __fadd_rn(s[p], dot_q8_q8_0(row, un, qx_at(xs + p * vb, n)));
-    }
-  }
-#pragma unroll
-  for (int o = 16; o > 0; o >>= 1)
-#pragma unroll
-    for (int p = 0; p < NP; ++p) s[p] = __fadd_rn(s[p], __shfl_xor_sync(0xffffffffu, s[p], o));
-#pragma unroll
-  for (int p = 0; p < NP; ++p) out[p] = s[p];
 }
 
 // Quantises one value per lane onto the Q8_1 grid of its 32-lane group (warp_max etc. from

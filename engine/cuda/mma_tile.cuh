@@ -1,0 +1,177 @@
+#pragma once
+// q8 unit dots on the integer tensor cores (mma.sync .s8, sm_80+), for the grouped batch path.
+// For one 64-value unit u, a warp computes the unit values of a 16-row x 8-pair tile: mma.sync
+// gives the integer sums per 32 (Q4_K, Q8_0) or 16 (Q6_K) values, which equal __dp4a's sums
+// (integer addition is exact), and the f32 tail is quant_q8.cuh's unit formula, so every value
+// is bitwise dot_unit_q8's for that row, unit and vector.
+// Fragments (PTX ISA, mma.m16n8k32 / m16n8k16 with .s8): lane = 4 g + t; A holds rows g and
+// g + 8 at k bytes 4t..4t+3 (and 16 + 4t.. for k32), B holds column (pair) g at the same k, and
+// the int32 result c[0..3] is (row g, pair 2t), (g, 2t + 1), (g + 8, 2t), (g + 8, 2t + 1).
+// k is the byte order of the block format; B reads the activation values paired with those
+// bytes, so no weight is ever repacked.
+#include <cstdint>
+
+#include "engine/cuda/quant_dev.cuh"
+#include "engine/cuda/quant_q8.cuh"
+
+namespace pv::engine::cuda {
+
+// Pairs' Q8_1 vectors of n values staged for B fragments: q rows `stride` bytes apart (n + 16:
+// the 8 pairs of a fragment load hit distinct banks), per 32 values d and d * sum q, per 16
+// values sum q (each array [pair][n/32] or [pair][n/16]; sd and s16 only where the type reads them).
+struct TileX {
+  const std::int8_t* q;
+  int stride, n;
+  const float* d;
+  const float* sd;
+  const int* s16;
+};
+
+__device__ __forceinline__ void mma_s8_k32(int (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0, std::uint32_t b1) {
+  asm("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%10,%10,%10};\n"
+      : "=r"(c[0]), "=r"(c[1]), "=r"(c[2]), "=r"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1), "r"(0));
+}
+__device__ __forceinline__ void mma_s8_k16(int (&c)[4], std::uint32_t a0, std::uint32_t a1, std::uint32_t b0) {
+  asm("mma.sync.aligned.m16n8k16.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5}, {%6}, {%7,%7,%7,%7};\n"
+      : "=r"(c[0]), "=r"(c[1]), "=r"(c[2]), "=r"(c[3])
+      : "r"(a0), "r"(a1), "r"(b0), "r"(0));
+}
+
+__device__ __forceinline__ std::uint32_t ld32(const void* p) { return *reinterpret_cast<const std::uint32_t*>(p); }
+// 4 bytes from a 2-byte-aligned address (Q6_K and Q8_0 rows need not be 4-byte aligned).
+__device__ __forceinline__ std::uint32_t ld32_a2(const std::uint8_t* p) {
+  const unsigned short* s = reinterpret_cast<const unsigned short*>(p);
+  return std::uint32_t(s[0]) | (std::uint32_t(s[1]) << 16);
+}
+
+// Unit values of the warp's 16 x (8 NT) tile: rows ra (row g) and rb (row g + 8) of type kT,
+// pairs col0 + 8 nt + g of x. v[nt][i] follows the result layout above.
+template <int kT, int NT>
+struct UnitTile;
+
+template <int NT>
+struct UnitTile<kQ4_K, NT> {
+  __device__ static void run(const std::uint8_t* ra, const std::uint8_t* rb, int u, const TileX& x, int col0, int g,
+                             int t, float (&v)[NT][4]) {
+    constexpr std::uint32_t M = 0x0F0F0F0Fu;
+    const std::uint8_t* ba = ra + (u >> 2) * 144;
+    const std::uint8_t* bb = rb + (u >> 2) * 144;
+    const int q = 16 + 32 * (u & 3) + 4 * t;  // the chunk's 32 quant bytes: low nibbles k, high k + 32
+    const std::uint32_t w[4] = {ld32(ba + q), ld32(bb + q), ld32(ba + q + 16), ld32(bb + q + 16)};
+    const std::uint32_t lo[4] = {w[0] & M, w[1] & M, w[2] & M, w[3] & M};
+    const std::uint32_t hi[4] = {(w[0] >> 4) & M, (w[1] >> 4) & M, (w[2] >> 4) & M, (w[3] >> 4) & M};
+    const Q4kUnitScales sa = q4k_unit_scales(*reinterpret_cast<const uint4*>(ba), u & 3);
+    const Q4kUnitScales sb = q4k_unit_scales(*reinterpret_cast<const uint4*>(bb), u & 3);
+    const int g32 = x.n / 32;
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt) {
+      const std::int8_t* xq = x.q + (col0 + 8 * nt + g) * x.stride + 64 * u + 4 * t;
+      int cl[4], ch[4];
+      mma_s8_k32(cl, lo, ld32(xq), ld32(xq + 16));
+      mma_s8_k32(ch, hi, ld32(xq + 32), ld32(xq + 48));
+#pragma unroll
+      for (int j = 0; j < 2; ++j) {
+        const int c = col0 + 8 * nt + 2 * t + j;
+        const float2 d = *reinterpret_cast<const float2*>(x.d + c * g32 + 2 * u);
+        const float2 sd = *reinterpret_cast<const float2*>(x.sd + c * g32 + 2 * u);
+        v[nt][j] = q4k_unit_value(sa, d.x, d.y, sd.x, sd.y, cl[j], ch[j]);
+        v[nt][2 + j] = q4k_unit_value(sb, d.x, d.y, sd.x, sd.y, cl[2 + j], ch[2 + j]);
+      }
+    }
+  }
+};
+
+template <int NT>
+struct UnitTile<kQ6_K, NT> {
+  // Unit u = the 16 l-values [l0, l0 + 16) of half h of super-block u >> 2: four 16-value groups
+  // (ql low / high nibbles of two 32-byte runs, 2 bits each from qh), 32 values apart in x.
+  __device__ static void quants(const std::uint8_t* blk, int h, int l0, int t, std::uint32_t (&q)[4]) {
+    constexpr std::uint32_t M = 0x0F0F0F0Fu, M2 = 0x03030303u;
+    const std::uint32_t A = ld32_a2(blk + 64 * h + l0 + 4 * t), B = ld32_a2(blk + 64 * h + 32 + l0 + 4 * t);
+    const std::uint32_t H = ld32_a2(blk + 128 + 32 * h + l0 + 4 * t);
+    q[0] = (A & M) | ((H & M2) << 4);
+    q[1] = (B & M) | (((H >> 2) & M2) << 4);
+    q[2] = ((A >> 4) & M) | (((H >> 4) & M2) << 4);
+    q[3] = ((B >> 4) & M) | (((H >> 6) & M2) << 4);
+  }
+  __device__ static void scales(const std::uint8_t* blk, int h, int u, float (&sc)[4], float& d) {
+    const signed char* s = reinterpret_cast<const signed char*>(blk + 192 + 8 * h + (u & 1));
+#pragma unroll
+    for (int i = 0; i < 4; ++i) sc[i] = float(s[2 * i]);
+    d = h2f(*reinterpret_cast<const unsigned short*>(blk + 208));
+  }
+  __device__ static void run(const std::uint8_t* ra, const std::uint8_t* rb, int u, const TileX& x, int col0, int g,
+                             int t, float (&v)[NT][4]) {
+    const std::uint8_t* ba = ra + (u >> 2) * 210;
+    const std::uint8_t* bb = rb + (u >> 2) * 210;
+    const int h = (u >> 1) & 1, l0 = 16 * (u & 1), base = 256 * (u >> 2) + 128 * h + l0;
+    std::uint32_t qa[4], qb[4];
+    quants(ba, h, l0, t, qa);
+    quants(bb, h, l0, t, qb);
+    float sca[4], scb[4], da, db;
+    scales(ba, h, u, sca, da);
+    scales(bb, h, u, scb, db);
+    const int g32 = x.n / 32, g16 = x.n / 16;
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt) {
+      const std::int8_t* xq = x.q + (col0 + 8 * nt + g) * x.stride + base + 4 * t;
+      int c[4][4];
+#pragma unroll
+      for (int i = 0; i < 4; ++i) mma_s8_k16(c[i], qa[i], qb[i], ld32(xq + 32 * i));
+#pragma unroll
+      for (int j = 0; j < 2; ++j) {
+        const int col = col0 + 8 * nt + 2 * t + j;
+        const float4 d = *reinterpret_cast<const float4*>(x.d + col * g32 + (base >> 5));  // groups base/32 + i
+        const float xd[4] = {d.x, d.y, d.z, d.w};
+        const int* s16 = x.s16 + col * g16 + (base >> 4);  // 16-groups base/16 + 2i
+        float ta[4], tb[4];
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+          ta[i] = q6k_group_term(sca[i], xd[i], c[i][j], s16[2 * i]);
+          tb[i] = q6k_group_term(scb[i], xd[i], c[i][2 + j], s16[2 * i]);
+        }
+        v[nt][j] = q6k_unit_value(da, ta[0], ta[1], ta[2], ta[3]);
+        v[nt][2 + j] = q6k_unit_value(db, tb[0], tb[1], tb[2], tb[3]);
+      }
+    }
+  }
+};
+
+template <int NT>
+struct UnitTile<kQ8_0, NT> {
+  // Unit u = blocks 2u and 2u + 1 (34 bytes: f16 d, 32 int8).
+  __device__ static void run(const std::uint8_t* ra, const std::uint8_t* rb, int u, const TileX& x, int col0, int g,
+                             int t, float (&v)[NT][4]) {
+    std::uint32_t a[2][4];
+    float da[2], db[2];
+#pragma unroll
+    for (int b = 0; b < 2; ++b) {
+      const std::uint8_t* pa = ra + (2 * u + b) * 34;
+      const std::uint8_t* pb = rb + (2 * u + b) * 34;
+      a[b][0] = ld32_a2(pa + 2 + 4 * t);
+      a[b][1] = ld32_a2(pb + 2 + 4 * t);
+      a[b][2] = ld32_a2(pa + 18 + 4 * t);
+      a[b][3] = ld32_a2(pb + 18 + 4 * t);
+      da[b] = h2f(*reinterpret_cast<const unsigned short*>(pa));
+      db[b] = h2f(*reinterpret_cast<const unsigned short*>(pb));
+    }
+    const int g32 = x.n / 32;
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt) {
+      const std::int8_t* xq = x.q + (col0 + 8 * nt + g) * x.stride + 64 * u + 4 * t;
+      int c[2][4];
+      mma_s8_k32(c[0], a[0], ld32(xq), ld32(xq + 16));
+      mma_s8_k32(c[1], a[1], ld32(xq + 32), ld32(xq + 48));
+#pragma unroll
+      for (int j = 0; j < 2; ++j) {
+        const float2 d = *reinterpret_cast<const float2*>(x.d + (col0 + 8 * nt + 2 * t + j) * g32 + 2 * u);
+        v[nt][j] = __fadd_rn(__fadd_rn(0.f, q8_0_block_term(da[0], d.x, c[0][j])), q8_0_block_term(da[1], d.y, c[1][j]));
+        v[nt][2 + j] =
+            __fadd_rn(__fadd_rn(0.f, q8_0_block_term(db[0], d.x, c[0][2 + j])), q8_0_block_term(db[1], d.y, c[1][2 + j]));
+      }
+    }
+  }
+};
+
+}  // namespace pv::engine::cuda
