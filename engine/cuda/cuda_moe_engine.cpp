@@ -275,8 +275,8 @@ void CudaMoeEngine::enqueue_layers(int first, int count, int T, ActivationMode m
       GroupedArgs g;
       g.gate = L.g; g.up = L.u; g.down = L.d;
       g.tokens = T; g.top_k = int(K); g.hidden = int(H); g.ffn = cfg_.expert_ffn; g.n_experts = int(E);
-      g.h = src; g.xq = ws_.xq.as<std::int8_t>(); g.xd = ws_.xd.as<float>(); g.xsd = ws_.xsd.as<float>(); g.xs16 = ws_.xs16.as<int>(); g.experts = experts; g.weights = weights;
-      g.sorted = ws_.sorted.as<std::int32_t>(); g.tiles = ws_.tiles.as<std::int32_t>();
+      g.h = src; g.xq = ws_.xq.as<std::int8_t>(); g.xd = ws_.xd.as<float>(); g.xsd = ws_.xsd.as<float>(); g.experts = experts; g.weights = weights;
+      g.sorted = ws_.sorted.as<std::int32_t>(); g.tiles = ws_.tiles.as<std::int32_t>(); g.act = ws_.act.as<float>();
       g.act_q = ws_.act_q.as<std::int8_t>(); g.act_d = ws_.act_d.as<float>();
       g.act_sd = ws_.act_sd.as<float>(); g.act_s16 = ws_.act_s16.as<int>(); g.y = ws_.y.as<float>(); g.out = dst;
       launch_grouped(g, stream_);

@@ -2,16 +2,17 @@
 // on the integer tensor cores.
 //   group_kernel: one block; a stable counting sort of the T*k (token, slot) pairs by expert,
 //     plus a tile list (expert, first sorted pair, count <= kBM). Integer work only.
-//   gate_up_tile_kernel: a block = one tile x 32 ffn rows (their 32 gate and 32 up rows staged
-//     once, with the pairs' Q8_1 activations written by the router). mma.sync gives the integer
-//     sums per 16/32 values and quant_q8.cuh's formulas the f32 unit values (mma_tile.cuh), so
-//     every unit value is bitwise the decode kernels' value; each row dot is summed in
-//     row_dot_q8's order (TreeStream, act_vec.cuh), two warps per row each taking half of the
-//     lanes, so every output is bitwise the decode kernels' output (batch independence).
-//     SwiGLU and the Q8_1 rounding of act per 32 ffn values are the decode kernel's operations.
-//     Integer sums cannot overflow where the f32 result does not (an fp16 tensor-core path
-//     overflowed on extreme scales: test_cuda_fixes.cpp).
-//   down_tile_kernel: the same for 64 down rows: y[pair, row] = the row dot with act.
+//   gate_up_tile_kernel: a block = one tile x 16 ffn rows (their gate and up rows staged once,
+//     with the pairs' Q8_1 activations written by the router, and the rows' scales decoded once
+//     into shared memory). mma.sync gives the integer sums per 16/32 values and quant_q8.cuh's
+//     formulas the f32 unit values (mma_tile.cuh), so every unit value is bitwise the decode
+//     kernels' value; each row dot is summed in row_dot_q8's order (TreeStream, act_vec.cuh),
+//     the lanes split over 4 warps whose subtrees are joined in the butterfly's order, so every
+//     output is bitwise the decode kernels' output (batch independence). Integer sums cannot
+//     overflow where the f32 result does not (an fp16 tensor-core path overflowed on extreme
+//     scales: test_cuda_fixes.cpp). Writes act = SwiGLU in f32.
+//   act_quant_kernel: act onto its Q8_1 grid per 32 ffn values, the decode kernel's q8_store.
+//   down_tile_kernel: the same for 64 down rows, two warps per row dot: y[pair, row].
 //   combine_kernel: h' = h + sum_j w_j y[t*k + j], in slot order, with explicitly rounded
 //     operations: what down_kernel (decode.cu) computes for a token alone.
 #include <algorithm>
@@ -30,9 +31,8 @@ namespace pv::engine::cuda {
 namespace {
 
 constexpr int kBM = 16;            // pairs per tile: two 8-pair MMA columns
-constexpr int kGuRows = 32;        // ffn rows per gate_up block: one Q8_1 group of act
+constexpr int kGuRows = 16;        // ffn rows per gate_up block
 constexpr int kDnRows = 64;        // down rows per block
-constexpr int kKS = 2;             // warps sharing a row dot's lanes (TreeStream subtrees)
 constexpr int kTileThreads = 256;  // 8 warps
 constexpr int kGroupThreads = 1024;
 
@@ -112,28 +112,31 @@ __host__ __device__ constexpr std::size_t mma_slot_bytes(std::size_t row_bytes) 
   return (slot_bytes(row_bytes) / 16) % 2 ? slot_bytes(row_bytes) : slot_bytes(row_bytes) + 16;
 }
 
-// Shared memory of a tile kernel: `rows` staged weight rows, then kBM pairs' vectors of n
-// values (TileX); after the rows are consumed their region holds the epilogue's scratch.
+// Shared memory of a tile kernel: `rows` staged weight rows of n values (their region holds the
+// epilogue's scratch once they are consumed), their per-unit scales (RowView), then kBM pairs'
+// vectors of n values (TileX).
 struct TileLayout {
-  std::size_t row_stride = 0, x_off = 0, d_off = 0, sd_off = 0, s16_off = 0, bytes = 0;
-  int x_stride = 0;
+  std::size_t row_stride = 0, rs_off = 0, rd_off = 0, x_off = 0, d_off = 0, sd_off = 0, bytes = 0;
+  int x_stride = 0, units = 0;
 };
 __host__ __device__ constexpr std::size_t tile_scratch_bytes(int rows) {
-  return 4 * std::size_t(4 * 8 * 32 + kBM * rows);  // 4 warps' partial subtrees + a kBM x rows tile
+  return 4 * std::size_t(6 * 8 * 32 + kBM * rows);  // up to 6 warps' partial subtrees + a kBM x rows tile
 }
-__host__ __device__ inline TileLayout tile_layout(int rows, std::size_t row_bytes, int n, bool sd, bool s16) {
+__host__ __device__ inline TileLayout tile_layout(int rows, std::size_t row_bytes, int n, bool sd) {
   TileLayout L;
+  L.units = n / 64;
   L.row_stride = mma_slot_bytes(row_bytes);
+  const std::size_t staged = rows * L.row_stride, scratch = tile_scratch_bytes(rows);
+  L.rs_off = staged > scratch ? staged : scratch;
+  L.rd_off = L.rs_off + std::size_t(rows) * L.units * 16;
+  L.x_off = L.rd_off + (std::size_t(rows) * L.units * 8 + 15) / 16 * 16;
   L.x_stride = n + 16;  // n / 16 + 1 chunks, odd: conflict-free B fragments
-  L.x_off = rows * L.row_stride > tile_scratch_bytes(rows) ? rows * L.row_stride : tile_scratch_bytes(rows);
   L.d_off = L.x_off + std::size_t(kBM) * L.x_stride;
   L.sd_off = L.d_off + std::size_t(kBM) * (n / 32) * 4;
-  L.s16_off = L.sd_off + (sd ? std::size_t(kBM) * (n / 32) * 4 : 0);
-  L.bytes = L.s16_off + (s16 ? std::size_t(kBM) * (n / 16) * 4 : 0);
+  L.bytes = L.sd_off + (sd ? std::size_t(kBM) * (n / 32) * 4 : 0);
   return L;
 }
 constexpr bool reads_sd(int type) { return type == kQ4_K; }
-constexpr bool reads_s16(int type) { return type == kQ6_K; }
 
 struct Tile { int e, start, cnt; };
 __device__ __forceinline__ Tile tile_of(const GroupedArgs& a) {
@@ -145,8 +148,9 @@ __device__ __forceinline__ Tile tile_of(const GroupedArgs& a) {
 // zeroes the slots of an unfilled 8-pair MMA column, whose results are computed and dropped.
 template <class Vec>
 __device__ void stage_pairs(unsigned char* smem, const TileLayout& L, int n, int cnt, const std::int8_t* q,
-                            const float* d, const float* sd, const int* s16, Vec vec) {
-  const int tid = threadIdx.x, qc = n / 16, dc = n / 128, sc = n / 64;  // 16-byte chunks per vector
+                            const float* d, const float* sd, Vec vec) {
+  const int tid = threadIdx.x, qc = n / 16, dc = n / 128;  // 16-byte chunks per vector
+  const bool with_sd = L.bytes != L.sd_off;
   for (int i = tid; i < cnt * qc; i += kTileThreads) {
     const int p = i / qc, c = i - p * qc;
     cp_async16(smem + L.x_off + std::size_t(p) * L.x_stride + 16 * c, q + std::size_t(vec(p)) * n + 16 * c);
@@ -154,99 +158,118 @@ __device__ void stage_pairs(unsigned char* smem, const TileLayout& L, int n, int
   for (int i = tid; i < cnt * dc; i += kTileThreads) {
     const int p = i / dc, c = i - p * dc;
     cp_async16(smem + L.d_off + (std::size_t(p) * dc + c) * 16, d + std::size_t(vec(p)) * (n / 32) + 4 * c);
-    if (L.s16_off != L.sd_off)
+    if (with_sd)
       cp_async16(smem + L.sd_off + (std::size_t(p) * dc + c) * 16, sd + std::size_t(vec(p)) * (n / 32) + 4 * c);
   }
-  if (L.bytes != L.s16_off)
-    for (int i = tid; i < cnt * sc; i += kTileThreads) {
-      const int p = i / sc, c = i - p * sc;
-      cp_async16(smem + L.s16_off + (std::size_t(p) * sc + c) * 16, s16 + std::size_t(vec(p)) * (n / 16) + 4 * c);
-    }
   const int pad = (8 - cnt % 8) % 8;
   for (int i = tid; i < pad * L.x_stride / 16; i += kTileThreads)
     reinterpret_cast<uint4*>(smem + L.x_off + std::size_t(cnt) * L.x_stride)[i] = make_uint4(0, 0, 0, 0);
   for (int i = tid; i < pad * (n / 32); i += kTileThreads) {
     reinterpret_cast<float*>(smem + L.d_off)[cnt * (n / 32) + i] = 0.f;
-    if (L.s16_off != L.sd_off) reinterpret_cast<float*>(smem + L.sd_off)[cnt * (n / 32) + i] = 0.f;
+    if (with_sd) reinterpret_cast<float*>(smem + L.sd_off)[cnt * (n / 32) + i] = 0.f;
   }
-  if (L.bytes != L.s16_off)
-    for (int i = tid; i < pad * (n / 16); i += kTileThreads) reinterpret_cast<int*>(smem + L.s16_off)[cnt * (n / 16) + i] = 0;
 }
 
+// Stages rows [r0, r0 + rows) of expert e's matrix m into slots [s0, s0 + rows), one warp per row.
+__device__ __forceinline__ void stage_rows(unsigned char* smem, const TileLayout& L, int s0, int rows, const DevMat& m,
+                                           int e, int r0) {
+  const int lane = threadIdx.x & 31;
+  for (int i = threadIdx.x >> 5; i < rows; i += kTileThreads / 32)
+    stage_row(smem + (s0 + i) * L.row_stride, row_ptr(m, e, r0 + i), m.row_bytes, lane, 32);
+}
+// Decodes the per-unit scales of the rows staged in slots [s0, s0 + rows) (type kT).
+template <int kT>
+__device__ void decode_row_scales(unsigned char* smem, const TileLayout& L, int s0, int rows, const DevMat& m, int e,
+                                  int r0) {
+  float4* rs = reinterpret_cast<float4*>(smem + L.rs_off);
+  float2* rd = reinterpret_cast<float2*>(smem + L.rd_off);
+  for (int i = threadIdx.x; i < rows * L.units; i += kTileThreads) {
+    const int r = i / L.units, u = i - r * L.units, s = s0 + r;
+    const std::uint8_t* row = in_slot(smem + s * L.row_stride, row_ptr(m, e, r0 + r));
+    UnitTile<kT, 1>::scales(row, u, rs[s * L.units + u], rd[s * L.units + u]);
+  }
+}
+__device__ __forceinline__ RowView row_view(unsigned char* smem, const TileLayout& L, int s, const DevMat& m, int e,
+                                            int r) {
+  return {in_slot(smem + s * L.row_stride, row_ptr(m, e, r)), reinterpret_cast<const float4*>(smem + L.rs_off) + s * L.units,
+          reinterpret_cast<const float2*>(smem + L.rd_off) + s * L.units};
+}
 __device__ __forceinline__ TileX tile_x(unsigned char* smem, const TileLayout& L, int n) {
   return {reinterpret_cast<const std::int8_t*>(smem + L.x_off), L.x_stride, n,
-          reinterpret_cast<const float*>(smem + L.d_off), reinterpret_cast<const float*>(smem + L.sd_off),
-          reinterpret_cast<const int*>(smem + L.s16_off)};
+          reinterpret_cast<const float*>(smem + L.d_off), reinterpret_cast<const float*>(smem + L.sd_off)};
 }
 
-// Subtree b (of kKS) of the row dots of N results: for each lane the warp visits, the running
+// Subtree b (of KS) of the row dots of N results: for each lane the warp visits, the running
 // sum 0 + u_l + u_{l+32} + ... of the units `unit(u, run)` adds, then TreeStream.
-template <int N, class Unit>
+template <int KS, int N, class Unit>
 __device__ __forceinline__ void row_dot_subtree(int b, int units, Unit unit, float (&run)[N]) {
-  constexpr int kLeaves = 32 / kKS;
-  TreeStream<N, kLeaves == 16 ? 4 : kLeaves == 8 ? 3 : 5> tree;
+  constexpr int kLeaves = 32 / KS;
+  TreeStream<N, kLeaves == 16 ? 4 : kLeaves == 8 ? 3 : kLeaves == 4 ? 2 : 5> tree;
 #pragma unroll 1
   for (int j = 0; j < kLeaves; ++j) {
 #pragma unroll
     for (int i = 0; i < N; ++i) run[i] = 0.f;
-    for (int u = tree_lane<kKS>(b, j); u < units; u += 32) unit(u, run);
+    for (int u = tree_lane<KS>(b, j); u < units; u += 32) unit(u, run);
     tree.push(j, run);
   }
 }
 
-// Joins the kKS warps' subtrees: warps w and w + 4 of a block hold subtrees 0 and 1 of the
-// same results; returns true in the warps (w < 4) whose v[] now holds the row dots.
-template <int N>
+// Joins the KS subtrees of warps `role + W ks` (W = 8 / KS roles): returns true in the warps
+// of subtree 0, whose v[] then holds the row dots. part: (KS - 1) W x 8 x 32 floats.
+template <int KS, int N>
 __device__ __forceinline__ bool join_subtrees(float* part, float (&v)[N], bool active) {
-  static_assert(kKS == 2 && N <= 8, "one partner warp, 8 results per lane");
-  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  if (warp >= 4 && active)
+  constexpr int W = kTileThreads / 32 / KS;
+  static_assert(N <= 8 && (KS - 1) * W <= 6, "the scratch holds 6 warps x 8 results");
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, role = warp % W, ks = warp / W;
+  if (ks > 0 && active)
 #pragma unroll
-    for (int i = 0; i < N; ++i) part[((warp - 4) * 8 + i) * 32 + lane] = v[i];
+    for (int i = 0; i < N; ++i) part[(((ks - 1) * W + role) * 8 + i) * 32 + lane] = v[i];
   __syncthreads();
-  if (warp >= 4 || !active) return false;
+  if (ks > 0 || !active) return false;
 #pragma unroll
   for (int i = 0; i < N; ++i) {
-    float p[kKS] = {v[i], part[(warp * 8 + i) * 32 + lane]};
-    v[i] = butterfly_finish<kKS>(p);
+    float p[KS];
+    p[0] = v[i];
+#pragma unroll
+    for (int b = 1; b < KS; ++b) p[b] = part[(((b - 1) * W + role) * 8 + i) * 32 + lane];
+    v[i] = butterfly_finish<KS>(p);
   }
   return true;
 }
 
-// Warp roles: strip = warp & 1 (16 ffn rows), column = (warp >> 1) & 1 (8 pairs), subtree
-// warp >> 2; results [0, 4) gate, [4, 8) up, in the MMA result layout.
+// A block: one tile x 16 ffn rows (slots 0..15 gate, 16..31 up). Warp roles: pair column
+// warp & 1, subtree warp >> 1 (of 4); results [0, 4) gate, [4, 8) up, in the MMA result layout.
+// Writes act = SwiGLU in f32; act_quant_kernel rounds it per 32 values as the decode kernel does.
 template <int kTG, int kTU>
 __global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedArgs a) {
+  constexpr int KS = 4;
   extern __shared__ __align__(16) unsigned char smem[];
   __shared__ int pid[kBM];
   if (int(blockIdx.y) >= a.tiles[0]) return;
   const Tile tl = tile_of(a);
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, t = lane & 3, H = a.hidden;
-  const TileLayout L = tile_layout(2 * kGuRows, std::max(a.gate.row_bytes, a.up.row_bytes), H,
-                                   reads_sd(kTG) || reads_sd(kTU), reads_s16(kTG) || reads_s16(kTU));
+  const TileLayout L = tile_layout(2 * kGuRows, a.gate.row_bytes > a.up.row_bytes ? a.gate.row_bytes : a.up.row_bytes,
+                                   H, reads_sd(kTG) || reads_sd(kTU));
   if (tid < kBM) pid[tid] = tid < tl.cnt ? a.sorted[tl.start + tid] : -1;
   const int r0 = blockIdx.x * kGuRows;
-  for (int i = warp; i < 2 * kGuRows; i += kTileThreads / 32) {
-    const DevMat& m = i < kGuRows ? a.gate : a.up;
-    stage_row(smem + i * L.row_stride, row_ptr(m, tl.e, r0 + (i & (kGuRows - 1))), m.row_bytes, lane, 32);
-  }
-  stage_pairs(smem, L, H, tl.cnt, a.xq, a.xd, a.xsd, a.xs16,
-              [&](int p) { return a.sorted[tl.start + p] / a.top_k; });
+  stage_rows(smem, L, 0, kGuRows, a.gate, tl.e, r0);
+  stage_rows(smem, L, kGuRows, kGuRows, a.up, tl.e, r0);
+  stage_pairs(smem, L, H, tl.cnt, a.xq, a.xd, a.xsd, [&](int p) { return a.sorted[tl.start + p] / a.top_k; });
   cp_async_commit();
   cp_async_wait<0>();
   __syncthreads();
-  const int strip = warp & 1, col0 = 8 * ((warp >> 1) & 1);
+  decode_row_scales<kTG>(smem, L, 0, kGuRows, a.gate, tl.e, r0);
+  decode_row_scales<kTU>(smem, L, kGuRows, kGuRows, a.up, tl.e, r0);
+  __syncthreads();
+  const int col0 = 8 * (warp & 1);
   const bool active = col0 < tl.cnt;
   float v[8] = {};
   if (active) {
-    auto row = [&](const DevMat& m, int slot, int r) {
-      return in_slot(smem + slot * L.row_stride, row_ptr(m, tl.e, r0 + r));
-    };
-    const int rg = 16 * strip + g;
-    const std::uint8_t *ga = row(a.gate, rg, rg), *gb = row(a.gate, rg + 8, rg + 8);
-    const std::uint8_t *ua = row(a.up, kGuRows + rg, rg), *ub = row(a.up, kGuRows + rg + 8, rg + 8);
+    const RowView ga = row_view(smem, L, g, a.gate, tl.e, r0 + g), gb = row_view(smem, L, g + 8, a.gate, tl.e, r0 + g + 8);
+    const RowView ua = row_view(smem, L, kGuRows + g, a.up, tl.e, r0 + g);
+    const RowView ub = row_view(smem, L, kGuRows + g + 8, a.up, tl.e, r0 + g + 8);
     const TileX x = tile_x(smem, L, H);
-    row_dot_subtree(warp >> 2, H / 64, [&](int u, float (&run)[8]) {
+    row_dot_subtree<KS>(warp >> 1, L.units, [&](int u, float (&run)[8]) {
       float vg[1][4], vu[1][4];
       UnitTile<kTG, 1>::run(ga, gb, u, x, col0, g, t, vg);
       UnitTile<kTU, 1>::run(ua, ub, u, x, col0, g, t, vu);
@@ -259,29 +282,38 @@ __global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedAr
   }
   __syncthreads();  // the staged rows are consumed: their region is scratch now
   float* part = reinterpret_cast<float*>(smem);
-  float* act32 = part + 4 * 8 * 32;  // [kBM][32]
-  if (join_subtrees(part, v, active))
+  float* act = part + 6 * 8 * 32;  // [kBM][kGuRows]
+  if (join_subtrees<KS>(part, v, active))
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
-      const int r = 16 * strip + g + 8 * (i >> 1), c = col0 + 2 * t + (i & 1);
-      if (c < tl.cnt) act32[c * 32 + r] = silu(v[i]) * v[4 + i];
+      const int r = g + 8 * (i >> 1), c = col0 + 2 * t + (i & 1);
+      if (c < tl.cnt) act[c * kGuRows + r] = silu(v[i]) * v[4 + i];
     }
   __syncthreads();
-  const int G = a.ffn / 32;
-  for (int p = warp; p < tl.cnt; p += kTileThreads / 32) {
-    const int pair = pid[p];
-    q8_store(act32[p * 32 + lane], a.act_q + (size_t)pair * a.ffn + r0 + lane, a.act_d + (size_t)pair * G + blockIdx.x,
-             a.act_sd + (size_t)pair * G + blockIdx.x,
-             a.act_s16 + (size_t)pair * (a.ffn / 16) + 2 * blockIdx.x + (lane >> 4), lane);
+  for (int i = tid; i < tl.cnt * kGuRows; i += kTileThreads) {
+    const int p = i / kGuRows, r = i - p * kGuRows;
+    a.act[(size_t)pid[p] * a.ffn + r0 + r] = act[i];
   }
+}
+
+// One warp per (pair, 32 ffn values): act onto its Q8_1 grid with q8_store, as gate_up_kernel
+// (decode.cu) does for a token alone.
+__global__ void act_quant_kernel(GroupedArgs a) {
+  const int G = a.ffn / 32, lane = threadIdx.x & 31;
+  const long w = (long(blockIdx.x) * blockDim.x + threadIdx.x) >> 5;
+  if (w >= long(a.tokens) * a.top_k * G) return;
+  const long pair = w / G;
+  const int grp = int(w - pair * G);
+  q8_store(a.act[pair * a.ffn + 32 * grp + lane], a.act_q + pair * a.ffn + 32 * grp + lane, a.act_d + pair * G + grp,
+           a.act_sd + pair * G + grp, a.act_s16 + pair * (a.ffn / 16) + 2 * grp + (lane >> 4), lane);
 }
 
 // The down rows' subtree for NT 8-pair columns (results [0, 4 NT) valid).
 template <int kT, int NT>
-__device__ __forceinline__ void down_subtree(const std::uint8_t* ra, const std::uint8_t* rb, const TileX& x, int b,
+__device__ __forceinline__ void down_subtree(const RowView& ra, const RowView& rb, const TileX& x, int b, int units,
                                              int g, int t, float (&v)[8]) {
   float run[4 * NT];
-  row_dot_subtree(b, x.n / 64, [&](int u, float (&acc)[4 * NT]) {
+  row_dot_subtree<2>(b, units, [&](int u, float (&acc)[4 * NT]) {
     float w[NT][4];
     UnitTile<kT, NT>::run(ra, rb, u, x, 0, g, t, w);
 #pragma unroll
@@ -291,8 +323,9 @@ __device__ __forceinline__ void down_subtree(const std::uint8_t* ra, const std::
   for (int i = 0; i < 4 * NT; ++i) v[i] = run[i];
 }
 
-// Warp roles: strip = warp & 3 (16 down rows), subtree warp >> 2; both 8-pair columns when the
-// tile has more than 8 pairs. Results: column nt = i / 4, MMA result layout i % 4.
+// A block: one tile x 64 down rows. Warp roles: 16-row strip warp & 3, subtree warp >> 2 (of
+// 2); both 8-pair columns when the tile has more than 8 pairs. Results: column i / 4, MMA
+// result layout i % 4.
 template <int kT>
 __global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs a) {
   extern __shared__ __align__(16) unsigned char smem[];
@@ -300,27 +333,27 @@ __global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs 
   if (int(blockIdx.y) >= a.tiles[0]) return;
   const Tile tl = tile_of(a);
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, t = lane & 3, F = a.ffn;
-  const TileLayout L = tile_layout(kDnRows, a.down.row_bytes, F, reads_sd(kT), reads_s16(kT));
+  const TileLayout L = tile_layout(kDnRows, a.down.row_bytes, F, reads_sd(kT));
   if (tid < kBM) pid[tid] = tid < tl.cnt ? a.sorted[tl.start + tid] : -1;
   const int r0 = blockIdx.x * kDnRows;
-  for (int r = warp; r < kDnRows; r += kTileThreads / 32)
-    stage_row(smem + r * L.row_stride, row_ptr(a.down, tl.e, r0 + r), a.down.row_bytes, lane, 32);
-  stage_pairs(smem, L, F, tl.cnt, a.act_q, a.act_d, a.act_sd, a.act_s16,
-              [&](int p) { return a.sorted[tl.start + p]; });
+  stage_rows(smem, L, 0, kDnRows, a.down, tl.e, r0);
+  stage_pairs(smem, L, F, tl.cnt, a.act_q, a.act_d, a.act_sd, [&](int p) { return a.sorted[tl.start + p]; });
   cp_async_commit();
   cp_async_wait<0>();
   __syncthreads();
+  decode_row_scales<kT>(smem, L, 0, kDnRows, a.down, tl.e, r0);
+  __syncthreads();
   const int rg = 16 * (warp & 3) + g;
-  const std::uint8_t* ra = in_slot(smem + rg * L.row_stride, row_ptr(a.down, tl.e, r0 + rg));
-  const std::uint8_t* rb = in_slot(smem + (rg + 8) * L.row_stride, row_ptr(a.down, tl.e, r0 + rg + 8));
+  const RowView ra = row_view(smem, L, rg, a.down, tl.e, r0 + rg);
+  const RowView rb = row_view(smem, L, rg + 8, a.down, tl.e, r0 + rg + 8);
   const TileX x = tile_x(smem, L, F);
   float v[8] = {};
-  if (tl.cnt > 8) down_subtree<kT, 2>(ra, rb, x, warp >> 2, g, t, v);
-  else down_subtree<kT, 1>(ra, rb, x, warp >> 2, g, t, v);
+  if (tl.cnt > 8) down_subtree<kT, 2>(ra, rb, x, warp >> 2, L.units, g, t, v);
+  else down_subtree<kT, 1>(ra, rb, x, warp >> 2, L.units, g, t, v);
   __syncthreads();  // the staged rows are consumed: their region is scratch now
   float* part = reinterpret_cast<float*>(smem);
-  float* ytile = part + 4 * 8 * 32;  // [kBM][kDnRows]
-  if (join_subtrees(part, v, true))
+  float* ytile = part + 6 * 8 * 32;  // [kBM][kDnRows]
+  if (join_subtrees<2>(part, v, true))
 #pragma unroll
     for (int i = 0; i < 8; ++i) {
       const int r = rg + 8 * ((i % 4) >> 1), c = 8 * (i / 4) + 2 * t + (i & 1);
@@ -363,12 +396,10 @@ void with_kernels(const GroupedArgs& a, F f) {
 }
 
 TileLayout gate_up_layout(const GroupedArgs& a) {
-  const bool sd = reads_sd(a.gate.type) || reads_sd(a.up.type), s16 = reads_s16(a.gate.type) || reads_s16(a.up.type);
-  return tile_layout(2 * kGuRows, std::max(a.gate.row_bytes, a.up.row_bytes), a.hidden, sd, s16);
+  return tile_layout(2 * kGuRows, std::max(a.gate.row_bytes, a.up.row_bytes), a.hidden,
+                     reads_sd(a.gate.type) || reads_sd(a.up.type));
 }
-TileLayout down_layout(const GroupedArgs& a) {
-  return tile_layout(kDnRows, a.down.row_bytes, a.ffn, reads_sd(a.down.type), reads_s16(a.down.type));
-}
+TileLayout down_layout(const GroupedArgs& a) { return tile_layout(kDnRows, a.down.row_bytes, a.ffn, reads_sd(a.down.type)); }
 
 }  // namespace
 
@@ -405,6 +436,9 @@ void launch_grouped(const GroupedArgs& a, cudaStream_t stream) {
   with_kernels(a, [&](auto gu, auto dn) {
     gu<<<dim3(a.ffn / kGuRows, max_tiles), kTileThreads, gate_up_layout(a).bytes, stream>>>(a);
     PV_CUDA_CHECK_LAUNCH("gate_up_tile_kernel<<<...>>>");
+    const long warps = long(pairs) * (a.ffn / 32);
+    act_quant_kernel<<<unsigned((warps + 7) / 8), 256, 0, stream>>>(a);
+    PV_CUDA_CHECK_LAUNCH("act_quant_kernel<<<...>>>");
     dn<<<dim3(a.hidden / kDnRows, max_tiles), kTileThreads, down_layout(a).bytes, stream>>>(a);
     PV_CUDA_CHECK_LAUNCH("down_tile_kernel<<<...>>>");
   });

@@ -11,9 +11,11 @@
 //                     q = round(x/d)), integer dot products with the weights' quants (__dp4a,
 //                     exact), scales applied per 16/32 values in f32.
 //   decode down       as gate/up, on the SwiGLU output (q8: quantised per 32 ffn values).
-//   grouped tiles     q8 mode with T > 8 only: the same int8 activations and __dp4a row dots
-//                     as the decode kernels, a staged weight row shared by up to 32 pairs of
-//                     one expert; every output is bitwise the decode kernels' output.
+//   grouped tiles     q8 mode with T > 8 only: the same int8 activations as the decode
+//                     kernels, integer sums per 16/32 values on the tensor cores (mma.sync
+//                     .s8), the decode kernels' f32 unit formulas and summation order; a
+//                     staged weight row serves up to 16 pairs of one expert, and every output
+//                     is bitwise the decode kernels' output.
 #include <cstddef>
 #include <cstdint>
 
@@ -86,12 +88,12 @@ struct GroupedArgs {
   const std::int8_t* xq = nullptr;        // router's Q8_1 activations (RouterArgs::xq etc.)
   const float* xd = nullptr;
   const float* xsd = nullptr;
-  const int* xs16 = nullptr;
   const std::int32_t* experts = nullptr;  // [T, k]
   const float* weights = nullptr;         // [T, k]
   // workspace (sizes from grouped_workspace)
   std::int32_t* sorted = nullptr;   // [T*k] pair ids sorted by expert (stable)
   std::int32_t* tiles = nullptr;    // [max_tiles * 3 + 1] (expert, start, count), last: count
+  float* act = nullptr;             // [T*k, ffn] SwiGLU output, f32
   std::int8_t* act_q = nullptr;     // [T*k, ffn] SwiGLU output on the Q8_1 grid (as DecodeArgs)
   float* act_d = nullptr;           // [T*k, ffn/32]
   float* act_sd = nullptr;          // [T*k, ffn/32]

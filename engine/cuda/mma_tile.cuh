@@ -8,7 +8,7 @@
 // g + 8 at k bytes 4t..4t+3 (and 16 + 4t.. for k32), B holds column (pair) g at the same k, and
 // the int32 result c[0..3] is (row g, pair 2t), (g, 2t + 1), (g + 8, 2t), (g + 8, 2t + 1).
 // k is the byte order of the block format; B reads the activation values paired with those
-// bytes, so no weight is ever repacked.
+// bytes, so no weight is repacked.
 #include <cstdint>
 
 #include "engine/cuda/quant_dev.cuh"
@@ -17,14 +17,22 @@
 namespace pv::engine::cuda {
 
 // Pairs' Q8_1 vectors of n values staged for B fragments: q rows `stride` bytes apart (n + 16:
-// the 8 pairs of a fragment load hit distinct banks), per 32 values d and d * sum q, per 16
-// values sum q (each array [pair][n/32] or [pair][n/16]; sd and s16 only where the type reads them).
+// the 8 pairs of a fragment load hit distinct banks), per 32 values d and d * sum q (each
+// [pair][n/32]; sd only where the type reads it).
 struct TileX {
   const std::int8_t* q;
   int stride, n;
   const float* d;
   const float* sd;
-  const int* s16;
+};
+
+// A staged weight row and its scales per unit, decoded once per block (UnitTile::scales): a
+// row's scales serve 4 lanes x every pair column, so decoding them in the unit loop cost a
+// third of its instructions.
+struct RowView {
+  const std::uint8_t* q;
+  const float4* rs;  // [units]
+  const float2* rd;  // [units]
 };
 
 __device__ __forceinline__ void mma_s8_k32(int (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0, std::uint32_t b1) {
@@ -45,24 +53,32 @@ __device__ __forceinline__ std::uint32_t ld32_a2(const std::uint8_t* p) {
   return std::uint32_t(s[0]) | (std::uint32_t(s[1]) << 16);
 }
 
-// Unit values of the warp's 16 x (8 NT) tile: rows ra (row g) and rb (row g + 8) of type kT,
-// pairs col0 + 8 nt + g of x. v[nt][i] follows the result layout above.
+// UnitTile<kT, NT>::run: unit values of the warp's 16 x (8 NT) tile, rows a (row g) and b
+// (row g + 8) of type kT, pairs col0 + 8 nt + g of x; v[nt][i] follows the result layout above.
+// UnitTile<kT, NT>::scales: the per-unit scales RowView holds (rs, rd), from the staged row.
 template <int kT, int NT>
 struct UnitTile;
 
 template <int NT>
 struct UnitTile<kQ4_K, NT> {
-  __device__ static void run(const std::uint8_t* ra, const std::uint8_t* rb, int u, const TileX& x, int col0, int g,
-                             int t, float (&v)[NT][4]) {
+  __device__ static void scales(const std::uint8_t* row, int u, float4& rs, float2& rd) {
+    const Q4kUnitScales w = q4k_unit_scales(*reinterpret_cast<const uint4*>(row + (u >> 2) * 144), u & 3);
+    rs = make_float4(w.sc0, w.mn0, w.sc1, w.mn1);
+    rd = make_float2(w.d, w.dmin);
+  }
+  __device__ static Q4kUnitScales unit_scales(const RowView& r, int u) {
+    const float4 s = r.rs[u];
+    const float2 d = r.rd[u];
+    return {d.x, d.y, s.x, s.y, s.z, s.w};
+  }
+  __device__ static void run(const RowView& a, const RowView& b, int u, const TileX& x, int col0, int g, int t,
+                             float (&v)[NT][4]) {
     constexpr std::uint32_t M = 0x0F0F0F0Fu;
-    const std::uint8_t* ba = ra + (u >> 2) * 144;
-    const std::uint8_t* bb = rb + (u >> 2) * 144;
-    const int q = 16 + 32 * (u & 3) + 4 * t;  // the chunk's 32 quant bytes: low nibbles k, high k + 32
-    const std::uint32_t w[4] = {ld32(ba + q), ld32(bb + q), ld32(ba + q + 16), ld32(bb + q + 16)};
+    const int q = (u >> 2) * 144 + 16 + 32 * (u & 3) + 4 * t;  // chunk's quant bytes: low nibbles k, high k + 32
+    const std::uint32_t w[4] = {ld32(a.q + q), ld32(b.q + q), ld32(a.q + q + 16), ld32(b.q + q + 16)};
     const std::uint32_t lo[4] = {w[0] & M, w[1] & M, w[2] & M, w[3] & M};
     const std::uint32_t hi[4] = {(w[0] >> 4) & M, (w[1] >> 4) & M, (w[2] >> 4) & M, (w[3] >> 4) & M};
-    const Q4kUnitScales sa = q4k_unit_scales(*reinterpret_cast<const uint4*>(ba), u & 3);
-    const Q4kUnitScales sb = q4k_unit_scales(*reinterpret_cast<const uint4*>(bb), u & 3);
+    const Q4kUnitScales sa = unit_scales(a, u), sb = unit_scales(b, u);
     const int g32 = x.n / 32;
 #pragma unroll
     for (int nt = 0; nt < NT; ++nt) {
@@ -86,33 +102,35 @@ template <int NT>
 struct UnitTile<kQ6_K, NT> {
   // Unit u = the 16 l-values [l0, l0 + 16) of half h of super-block u >> 2: four 16-value groups
   // (ql low / high nibbles of two 32-byte runs, 2 bits each from qh), 32 values apart in x.
+  // The quants enter the MMA as q - 32 (int8 -32..31): bit 5 flipped and sign-extended into
+  // bits 6-7, so the MMA sums (q - 32) x, which is dot_q8_q6k's g - 32 * sum x, exactly.
   __device__ static void quants(const std::uint8_t* blk, int h, int l0, int t, std::uint32_t (&q)[4]) {
-    constexpr std::uint32_t M = 0x0F0F0F0Fu, M2 = 0x03030303u;
+    constexpr std::uint32_t M = 0x0F0F0F0Fu, M2 = 0x03030303u, B1 = 0x02020202u;
     const std::uint32_t A = ld32_a2(blk + 64 * h + l0 + 4 * t), B = ld32_a2(blk + 64 * h + 32 + l0 + 4 * t);
     const std::uint32_t H = ld32_a2(blk + 128 + 32 * h + l0 + 4 * t);
-    q[0] = (A & M) | ((H & M2) << 4);
-    q[1] = (B & M) | (((H >> 2) & M2) << 4);
-    q[2] = ((A >> 4) & M) | (((H >> 4) & M2) << 4);
-    q[3] = ((B >> 4) & M) | (((H >> 6) & M2) << 4);
-  }
-  __device__ static void scales(const std::uint8_t* blk, int h, int u, float (&sc)[4], float& d) {
-    const signed char* s = reinterpret_cast<const signed char*>(blk + 192 + 8 * h + (u & 1));
+    const std::uint32_t lows[4] = {A & M, B & M, (A >> 4) & M, (B >> 4) & M};
 #pragma unroll
-    for (int i = 0; i < 4; ++i) sc[i] = float(s[2 * i]);
-    d = h2f(*reinterpret_cast<const unsigned short*>(blk + 208));
+    for (int i = 0; i < 4; ++i) {
+      const std::uint32_t hb = ((H >> (2 * i)) & M2) ^ B1;  // high 2 bits of q, minus 2
+      q[i] = lows[i] | ((hb | ((hb & B1) * 6u)) << 4);     // ... as a 4-bit two's complement
+    }
   }
-  __device__ static void run(const std::uint8_t* ra, const std::uint8_t* rb, int u, const TileX& x, int col0, int g,
-                             int t, float (&v)[NT][4]) {
-    const std::uint8_t* ba = ra + (u >> 2) * 210;
-    const std::uint8_t* bb = rb + (u >> 2) * 210;
+  __device__ static void scales(const std::uint8_t* row, int u, float4& rs, float2& rd) {
+    const std::uint8_t* blk = row + (u >> 2) * 210;
+    const signed char* s = reinterpret_cast<const signed char*>(blk + 192 + 8 * ((u >> 1) & 1) + (u & 1));
+    rs = make_float4(float(s[0]), float(s[2]), float(s[4]), float(s[6]));
+    rd = make_float2(h2f(*reinterpret_cast<const unsigned short*>(blk + 208)), 0.f);
+  }
+  __device__ static void run(const RowView& a, const RowView& b, int u, const TileX& x, int col0, int g, int t,
+                             float (&v)[NT][4]) {
     const int h = (u >> 1) & 1, l0 = 16 * (u & 1), base = 256 * (u >> 2) + 128 * h + l0;
     std::uint32_t qa[4], qb[4];
-    quants(ba, h, l0, t, qa);
-    quants(bb, h, l0, t, qb);
-    float sca[4], scb[4], da, db;
-    scales(ba, h, u, sca, da);
-    scales(bb, h, u, scb, db);
-    const int g32 = x.n / 32, g16 = x.n / 16;
+    quants(a.q + (u >> 2) * 210, h, l0, t, qa);
+    quants(b.q + (u >> 2) * 210, h, l0, t, qb);
+    const float4 s4a = a.rs[u], s4b = b.rs[u];
+    const float sca[4] = {s4a.x, s4a.y, s4a.z, s4a.w}, scb[4] = {s4b.x, s4b.y, s4b.z, s4b.w};
+    const float da = a.rd[u].x, db = b.rd[u].x;
+    const int g32 = x.n / 32;
 #pragma unroll
     for (int nt = 0; nt < NT; ++nt) {
       const std::int8_t* xq = x.q + (col0 + 8 * nt + g) * x.stride + base + 4 * t;
@@ -124,12 +142,11 @@ struct UnitTile<kQ6_K, NT> {
         const int col = col0 + 8 * nt + 2 * t + j;
         const float4 d = *reinterpret_cast<const float4*>(x.d + col * g32 + (base >> 5));  // groups base/32 + i
         const float xd[4] = {d.x, d.y, d.z, d.w};
-        const int* s16 = x.s16 + col * g16 + (base >> 4);  // 16-groups base/16 + 2i
         float ta[4], tb[4];
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
-          ta[i] = q6k_group_term(sca[i], xd[i], c[i][j], s16[2 * i]);
-          tb[i] = q6k_group_term(scb[i], xd[i], c[i][2 + j], s16[2 * i]);
+          ta[i] = q6k_centered_term(sca[i], xd[i], c[i][j]);
+          tb[i] = q6k_centered_term(scb[i], xd[i], c[i][2 + j]);
         }
         v[nt][j] = q6k_unit_value(da, ta[0], ta[1], ta[2], ta[3]);
         v[nt][2 + j] = q6k_unit_value(db, tb[0], tb[1], tb[2], tb[3]);
@@ -141,34 +158,37 @@ struct UnitTile<kQ6_K, NT> {
 template <int NT>
 struct UnitTile<kQ8_0, NT> {
   // Unit u = blocks 2u and 2u + 1 (34 bytes: f16 d, 32 int8).
-  __device__ static void run(const std::uint8_t* ra, const std::uint8_t* rb, int u, const TileX& x, int col0, int g,
-                             int t, float (&v)[NT][4]) {
-    std::uint32_t a[2][4];
-    float da[2], db[2];
+  __device__ static void scales(const std::uint8_t* row, int u, float4& rs, float2& rd) {
+    const std::uint8_t* p = row + 2 * u * 34;
+    rs = make_float4(h2f(*reinterpret_cast<const unsigned short*>(p)),
+                     h2f(*reinterpret_cast<const unsigned short*>(p + 34)), 0.f, 0.f);
+    rd = make_float2(0.f, 0.f);
+  }
+  __device__ static void run(const RowView& a, const RowView& b, int u, const TileX& x, int col0, int g, int t,
+                             float (&v)[NT][4]) {
+    std::uint32_t q[2][4];
 #pragma unroll
-    for (int b = 0; b < 2; ++b) {
-      const std::uint8_t* pa = ra + (2 * u + b) * 34;
-      const std::uint8_t* pb = rb + (2 * u + b) * 34;
-      a[b][0] = ld32_a2(pa + 2 + 4 * t);
-      a[b][1] = ld32_a2(pb + 2 + 4 * t);
-      a[b][2] = ld32_a2(pa + 18 + 4 * t);
-      a[b][3] = ld32_a2(pb + 18 + 4 * t);
-      da[b] = h2f(*reinterpret_cast<const unsigned short*>(pa));
-      db[b] = h2f(*reinterpret_cast<const unsigned short*>(pb));
+    for (int k = 0; k < 2; ++k) {
+      const int o = (2 * u + k) * 34 + 2 + 4 * t;
+      q[k][0] = ld32_a2(a.q + o);
+      q[k][1] = ld32_a2(b.q + o);
+      q[k][2] = ld32_a2(a.q + o + 16);
+      q[k][3] = ld32_a2(b.q + o + 16);
     }
+    const float4 sa = a.rs[u], sb = b.rs[u];
     const int g32 = x.n / 32;
 #pragma unroll
     for (int nt = 0; nt < NT; ++nt) {
       const std::int8_t* xq = x.q + (col0 + 8 * nt + g) * x.stride + 64 * u + 4 * t;
       int c[2][4];
-      mma_s8_k32(c[0], a[0], ld32(xq), ld32(xq + 16));
-      mma_s8_k32(c[1], a[1], ld32(xq + 32), ld32(xq + 48));
+      mma_s8_k32(c[0], q[0], ld32(xq), ld32(xq + 16));
+      mma_s8_k32(c[1], q[1], ld32(xq + 32), ld32(xq + 48));
 #pragma unroll
       for (int j = 0; j < 2; ++j) {
         const float2 d = *reinterpret_cast<const float2*>(x.d + (col0 + 8 * nt + 2 * t + j) * g32 + 2 * u);
-        v[nt][j] = __fadd_rn(__fadd_rn(0.f, q8_0_block_term(da[0], d.x, c[0][j])), q8_0_block_term(da[1], d.y, c[1][j]));
+        v[nt][j] = __fadd_rn(__fadd_rn(0.f, q8_0_block_term(sa.x, d.x, c[0][j])), q8_0_block_term(sa.y, d.y, c[1][j]));
         v[nt][2 + j] =
-            __fadd_rn(__fadd_rn(0.f, q8_0_block_term(db[0], d.x, c[0][2 + j])), q8_0_block_term(db[1], d.y, c[1][2 + j]));
+            __fadd_rn(__fadd_rn(0.f, q8_0_block_term(sb.x, d.x, c[0][2 + j])), q8_0_block_term(sb.y, d.y, c[1][2 + j]));
       }
     }
   }

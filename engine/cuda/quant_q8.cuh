@@ -48,9 +48,13 @@ __device__ __forceinline__ float q4k_unit_value(const Q4kUnitScales& w, float xd
   const float neg = __fadd_rn(__fmul_rn(w.mn0, xsd0), __fmul_rn(w.mn1, xsd1));
   return __fsub_rn(__fmul_rn(w.d, pos), __fmul_rn(w.dmin, neg));
 }
-// One Q6_K 16-value group: sum (q - 32) x = sum q x - 32 sum x, scaled.
+// One Q6_K 16-value group from gc = sum (q - 32) x, scaled.
+__device__ __forceinline__ float q6k_centered_term(float sc, float xd, int gc) {
+  return __fmul_rn(__fmul_rn(sc, xd), float(gc));
+}
+// The same from g = sum q x and s16 = sum x: sum (q - 32) x = g - 32 s16, exactly.
 __device__ __forceinline__ float q6k_group_term(float sc, float xd, int g, int s16) {
-  return __fmul_rn(__fmul_rn(sc, xd), float(g - 32 * s16));
+  return q6k_centered_term(sc, xd, g - 32 * s16);
 }
 __device__ __forceinline__ float q6k_unit_value(float d, float t0, float t1, float t2, float t3) {
   return __fmul_rn(d, __fadd_rn(__fadd_rn(__fadd_rn(t0, t1), t2), t3));
