@@ -116,7 +116,7 @@ __host__ __device__ constexpr std::size_t mma_slot_bytes(std::size_t row_bytes) 
 // epilogue's scratch once they are consumed), their per-unit scales (RowView), then kBM pairs'
 // vectors of n values (TileX).
 struct TileLayout {
-  std::size_t row_stride = 0, rs_off = 0, rd_off = 0, x_off = 0, d_off = 0, sd_off = 0, bytes = 0;
+  std::size_t row_stride = 0, rs_off = 0, x_off = 0, d_off = 0, sd_off = 0, bytes = 0;
   int x_stride = 0, units = 0;
 };
 __host__ __device__ constexpr std::size_t tile_scratch_bytes(int rows) {
@@ -128,8 +128,7 @@ __host__ __device__ inline TileLayout tile_layout(int rows, std::size_t row_byte
   L.row_stride = mma_slot_bytes(row_bytes);
   const std::size_t staged = rows * L.row_stride, scratch = tile_scratch_bytes(rows);
   L.rs_off = staged > scratch ? staged : scratch;
-  L.rd_off = L.rs_off + std::size_t(rows) * L.units * 16;
-  L.x_off = L.rd_off + (std::size_t(rows) * L.units * 8 + 15) / 16 * 16;
+  L.x_off = L.rs_off + std::size_t(rows) * L.units * 16;
   L.x_stride = n + 16;  // n / 16 + 1 chunks, odd: conflict-free B fragments
   L.d_off = L.x_off + std::size_t(kBM) * L.x_stride;
   L.sd_off = L.d_off + std::size_t(kBM) * (n / 32) * 4;
@@ -149,24 +148,24 @@ __device__ __forceinline__ Tile tile_of(const GroupedArgs& a) {
 template <class Vec>
 __device__ void stage_pairs(unsigned char* smem, const TileLayout& L, int n, int cnt, const std::int8_t* q,
                             const float* d, const float* sd, Vec vec) {
-  const int tid = threadIdx.x, qc = n / 16, dc = n / 128;  // 16-byte chunks per vector
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;  // a warp per pair: no divisions
   const bool with_sd = L.bytes != L.sd_off;
-  for (int i = tid; i < cnt * qc; i += kTileThreads) {
-    const int p = i / qc, c = i - p * qc;
-    cp_async16(smem + L.x_off + std::size_t(p) * L.x_stride + 16 * c, q + std::size_t(vec(p)) * n + 16 * c);
+  for (int p = warp; p < cnt; p += kTileThreads / 32) {
+    const std::size_t v = std::size_t(vec(p));
+    for (int c = lane; c < n / 16; c += 32)
+      cp_async16(smem + L.x_off + std::size_t(p) * L.x_stride + 16 * c, q + v * n + 16 * c);
+    for (int c = lane; c < n / 128; c += 32) {
+      cp_async16(smem + L.d_off + std::size_t(p) * (n / 8) + 16 * c, d + v * (n / 32) + 4 * c);
+      if (with_sd) cp_async16(smem + L.sd_off + std::size_t(p) * (n / 8) + 16 * c, sd + v * (n / 32) + 4 * c);
+    }
   }
-  for (int i = tid; i < cnt * dc; i += kTileThreads) {
-    const int p = i / dc, c = i - p * dc;
-    cp_async16(smem + L.d_off + (std::size_t(p) * dc + c) * 16, d + std::size_t(vec(p)) * (n / 32) + 4 * c);
-    if (with_sd)
-      cp_async16(smem + L.sd_off + (std::size_t(p) * dc + c) * 16, sd + std::size_t(vec(p)) * (n / 32) + 4 * c);
-  }
-  const int pad = (8 - cnt % 8) % 8;
-  for (int i = tid; i < pad * L.x_stride / 16; i += kTileThreads)
-    reinterpret_cast<uint4*>(smem + L.x_off + std::size_t(cnt) * L.x_stride)[i] = make_uint4(0, 0, 0, 0);
-  for (int i = tid; i < pad * (n / 32); i += kTileThreads) {
-    reinterpret_cast<float*>(smem + L.d_off)[cnt * (n / 32) + i] = 0.f;
-    if (with_sd) reinterpret_cast<float*>(smem + L.sd_off)[cnt * (n / 32) + i] = 0.f;
+  for (int p = cnt + warp; p < (cnt + 7) / 8 * 8; p += kTileThreads / 32) {
+    for (int c = lane; c < L.x_stride / 16; c += 32)
+      reinterpret_cast<uint4*>(smem + L.x_off + std::size_t(p) * L.x_stride)[c] = make_uint4(0, 0, 0, 0);
+    for (int c = lane; c < n / 32; c += 32) {
+      reinterpret_cast<float*>(smem + L.d_off)[p * (n / 32) + c] = 0.f;
+      if (with_sd) reinterpret_cast<float*>(smem + L.sd_off)[p * (n / 32) + c] = 0.f;
+    }
   }
 }
 
@@ -182,17 +181,16 @@ template <int kT>
 __device__ void decode_row_scales(unsigned char* smem, const TileLayout& L, int s0, int rows, const DevMat& m, int e,
                                   int r0) {
   float4* rs = reinterpret_cast<float4*>(smem + L.rs_off);
-  float2* rd = reinterpret_cast<float2*>(smem + L.rd_off);
-  for (int i = threadIdx.x; i < rows * L.units; i += kTileThreads) {
-    const int r = i / L.units, u = i - r * L.units, s = s0 + r;
+  for (int r = threadIdx.x >> 5; r < rows; r += kTileThreads / 32) {  // a warp per row: no divisions
+    const int s = s0 + r;
     const std::uint8_t* row = in_slot(smem + s * L.row_stride, row_ptr(m, e, r0 + r));
-    UnitTile<kT, 1>::scales(row, u, rs[s * L.units + u], rd[s * L.units + u]);
+    for (int u = threadIdx.x & 31; u < L.units; u += 32)
+      rs[s * L.units + u] = UnitTile<kT, 1>::scales(row, u);
   }
 }
 __device__ __forceinline__ RowView row_view(unsigned char* smem, const TileLayout& L, int s, const DevMat& m, int e,
                                             int r) {
-  return {in_slot(smem + s * L.row_stride, row_ptr(m, e, r)), reinterpret_cast<const float4*>(smem + L.rs_off) + s * L.units,
-          reinterpret_cast<const float2*>(smem + L.rd_off) + s * L.units};
+  return {in_slot(smem + s * L.row_stride, row_ptr(m, e, r)), reinterpret_cast<const float4*>(smem + L.rs_off) + s * L.units};
 }
 __device__ __forceinline__ TileX tile_x(unsigned char* smem, const TileLayout& L, int n) {
   return {reinterpret_cast<const std::int8_t*>(smem + L.x_off), L.x_stride, n,
@@ -205,7 +203,9 @@ template <int KS, int N, class Unit>
 __device__ __forceinline__ void row_dot_subtree(int b, int units, Unit unit, float (&run)[N]) {
   constexpr int kLeaves = 32 / KS;
   TreeStream<N, kLeaves == 16 ? 4 : kLeaves == 8 ? 3 : kLeaves == 4 ? 2 : 5> tree;
-#pragma unroll 1
+  // Unrolled: each leaf's merges are then known at compile time (a rolled loop predicates every
+  // level's adds and copies on every leaf: ~2 x 4 x N issue slots per leaf).
+#pragma unroll
   for (int j = 0; j < kLeaves; ++j) {
 #pragma unroll
     for (int i = 0; i < N; ++i) run[i] = 0.f;

@@ -26,13 +26,12 @@ struct TileX {
   const float* sd;
 };
 
-// A staged weight row and its scales per unit, decoded once per block (UnitTile::scales): a
-// row's scales serve 4 lanes x every pair column, so decoding them in the unit loop cost a
-// third of its instructions.
+// A staged weight row and its premultiplied scales per unit (quant_q8.cuh), decoded once per
+// block (UnitTile::scales): a row's scales serve 4 lanes x every pair column, so decoding them
+// in the unit loop cost a third of its instructions.
 struct RowView {
   const std::uint8_t* q;
   const float4* rs;  // [units]
-  const float2* rd;  // [units]
 };
 
 __device__ __forceinline__ void mma_s8_k32(int (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0, std::uint32_t b1) {
@@ -55,21 +54,14 @@ __device__ __forceinline__ std::uint32_t ld32_a2(const std::uint8_t* p) {
 
 // UnitTile<kT, NT>::run: unit values of the warp's 16 x (8 NT) tile, rows a (row g) and b
 // (row g + 8) of type kT, pairs col0 + 8 nt + g of x; v[nt][i] follows the result layout above.
-// UnitTile<kT, NT>::scales: the per-unit scales RowView holds (rs, rd), from the staged row.
+// UnitTile<kT, NT>::scales: the per-unit scales RowView holds, from the staged row.
 template <int kT, int NT>
 struct UnitTile;
 
 template <int NT>
 struct UnitTile<kQ4_K, NT> {
-  __device__ static void scales(const std::uint8_t* row, int u, float4& rs, float2& rd) {
-    const Q4kUnitScales w = q4k_unit_scales(*reinterpret_cast<const uint4*>(row + (u >> 2) * 144), u & 3);
-    rs = make_float4(w.sc0, w.mn0, w.sc1, w.mn1);
-    rd = make_float2(w.d, w.dmin);
-  }
-  __device__ static Q4kUnitScales unit_scales(const RowView& r, int u) {
-    const float4 s = r.rs[u];
-    const float2 d = r.rd[u];
-    return {d.x, d.y, s.x, s.y, s.z, s.w};
+  __device__ static float4 scales(const std::uint8_t* row, int u) {
+    return q4k_unit_scales(*reinterpret_cast<const uint4*>(row + (u >> 2) * 144), u & 3);
   }
   __device__ static void run(const RowView& a, const RowView& b, int u, const TileX& x, int col0, int g, int t,
                              float (&v)[NT][4]) {
@@ -78,7 +70,7 @@ struct UnitTile<kQ4_K, NT> {
     const std::uint32_t w[4] = {ld32(a.q + q), ld32(b.q + q), ld32(a.q + q + 16), ld32(b.q + q + 16)};
     const std::uint32_t lo[4] = {w[0] & M, w[1] & M, w[2] & M, w[3] & M};
     const std::uint32_t hi[4] = {(w[0] >> 4) & M, (w[1] >> 4) & M, (w[2] >> 4) & M, (w[3] >> 4) & M};
-    const Q4kUnitScales sa = unit_scales(a, u), sb = unit_scales(b, u);
+    const float4 sa = a.rs[u], sb = b.rs[u];
     const int g32 = x.n / 32;
 #pragma unroll
     for (int nt = 0; nt < NT; ++nt) {
@@ -115,21 +107,14 @@ struct UnitTile<kQ6_K, NT> {
       q[i] = lows[i] | ((hb | ((hb & B1) * 6u)) << 4);     // ... as a 4-bit two's complement
     }
   }
-  __device__ static void scales(const std::uint8_t* row, int u, float4& rs, float2& rd) {
-    const std::uint8_t* blk = row + (u >> 2) * 210;
-    const signed char* s = reinterpret_cast<const signed char*>(blk + 192 + 8 * ((u >> 1) & 1) + (u & 1));
-    rs = make_float4(float(s[0]), float(s[2]), float(s[4]), float(s[6]));
-    rd = make_float2(h2f(*reinterpret_cast<const unsigned short*>(blk + 208)), 0.f);
-  }
+  __device__ static float4 scales(const std::uint8_t* row, int u) { return q6k_unit_scales(row + (u >> 2) * 210, u); }
   __device__ static void run(const RowView& a, const RowView& b, int u, const TileX& x, int col0, int g, int t,
                              float (&v)[NT][4]) {
     const int h = (u >> 1) & 1, l0 = 16 * (u & 1), base = 256 * (u >> 2) + 128 * h + l0;
     std::uint32_t qa[4], qb[4];
     quants(a.q + (u >> 2) * 210, h, l0, t, qa);
     quants(b.q + (u >> 2) * 210, h, l0, t, qb);
-    const float4 s4a = a.rs[u], s4b = b.rs[u];
-    const float sca[4] = {s4a.x, s4a.y, s4a.z, s4a.w}, scb[4] = {s4b.x, s4b.y, s4b.z, s4b.w};
-    const float da = a.rd[u].x, db = b.rd[u].x;
+    const float4 sa = a.rs[u], sb = b.rs[u];
     const int g32 = x.n / 32;
 #pragma unroll
     for (int nt = 0; nt < NT; ++nt) {
@@ -141,15 +126,8 @@ struct UnitTile<kQ6_K, NT> {
       for (int j = 0; j < 2; ++j) {
         const int col = col0 + 8 * nt + 2 * t + j;
         const float4 d = *reinterpret_cast<const float4*>(x.d + col * g32 + (base >> 5));  // groups base/32 + i
-        const float xd[4] = {d.x, d.y, d.z, d.w};
-        float ta[4], tb[4];
-#pragma unroll
-        for (int i = 0; i < 4; ++i) {
-          ta[i] = q6k_centered_term(sca[i], xd[i], c[i][j]);
-          tb[i] = q6k_centered_term(scb[i], xd[i], c[i][2 + j]);
-        }
-        v[nt][j] = q6k_unit_value(da, ta[0], ta[1], ta[2], ta[3]);
-        v[nt][2 + j] = q6k_unit_value(db, tb[0], tb[1], tb[2], tb[3]);
+        v[nt][j] = q6k_unit_value(sa, d.x, d.y, d.z, d.w, c[0][j], c[1][j], c[2][j], c[3][j]);
+        v[nt][2 + j] = q6k_unit_value(sb, d.x, d.y, d.z, d.w, c[0][2 + j], c[1][2 + j], c[2][2 + j], c[3][2 + j]);
       }
     }
   }
@@ -158,11 +136,10 @@ struct UnitTile<kQ6_K, NT> {
 template <int NT>
 struct UnitTile<kQ8_0, NT> {
   // Unit u = blocks 2u and 2u + 1 (34 bytes: f16 d, 32 int8).
-  __device__ static void scales(const std::uint8_t* row, int u, float4& rs, float2& rd) {
+  __device__ static float4 scales(const std::uint8_t* row, int u) {
     const std::uint8_t* p = row + 2 * u * 34;
-    rs = make_float4(h2f(*reinterpret_cast<const unsigned short*>(p)),
-                     h2f(*reinterpret_cast<const unsigned short*>(p + 34)), 0.f, 0.f);
-    rd = make_float2(0.f, 0.f);
+    return make_float4(h2f(*reinterpret_cast<const unsigned short*>(p)), h2f(*reinterpret_cast<const unsigned short*>(p + 34)),
+                       0.f, 0.f);
   }
   __device__ static void run(const RowView& a, const RowView& b, int u, const TileX& x, int col0, int g, int t,
                              float (&v)[NT][4]) {
@@ -186,9 +163,8 @@ struct UnitTile<kQ8_0, NT> {
 #pragma unroll
       for (int j = 0; j < 2; ++j) {
         const float2 d = *reinterpret_cast<const float2*>(x.d + (col0 + 8 * nt + 2 * t + j) * g32 + 2 * u);
-        v[nt][j] = __fadd_rn(__fadd_rn(0.f, q8_0_block_term(sa.x, d.x, c[0][j])), q8_0_block_term(sa.y, d.y, c[1][j]));
-        v[nt][2 + j] =
-            __fadd_rn(__fadd_rn(0.f, q8_0_block_term(sb.x, d.x, c[0][2 + j])), q8_0_block_term(sb.y, d.y, c[1][2 + j]));
+        v[nt][j] = q8_0_unit_value(sa.x, sa.y, d.x, d.y, c[0][j], c[1][j]);
+        v[nt][2 + j] = q8_0_unit_value(sb.x, sb.y, d.x, d.y, c[0][2 + j], c[1][2 + j]);
       }
     }
   }

@@ -26,41 +26,47 @@ __device__ __forceinline__ int xword(const QX& x, int i) {  // 4 int8 at value i
   return *reinterpret_cast<const int*>(x.q + xpb(i));
 }
 
-// The f32 tails of the q8 unit dots, from their exact integer sums. Every q8 kernel (dp4a lanes
-// here, tensor-core fragments in mma_tile.cuh) calls these, so the roundings are written once:
-// explicitly rounded operations, never contracted into FMAs, give bitwise the same value from the
-// same integer sums (batch independence, see grouped.cu).
-struct Q4kUnitScales { float d, dmin, sc0, mn0, sc1, mn1; };
-// Scales of 64-value chunk c (0..3) of the Q4_K super-block whose 16-byte header is hdr.
-__device__ __forceinline__ Q4kUnitScales q4k_unit_scales(const uint4& hdr, int c) {
-  Q4kUnitScales w;
-  q4k_scale_min(hdr, 2 * c, w.sc0, w.mn0);
-  q4k_scale_min(hdr, 2 * c + 1, w.sc1, w.mn1);
-  w.d = h2f(hdr.x);
-  w.dmin = h2f(hdr.x >> 16);
-  return w;
+// The f32 tails of the q8 unit dots, from their exact integer sums and the row's scales for the
+// unit, premultiplied (d * sc, dmin * m: once per row and unit, not per activation vector).
+// Every q8 kernel (dp4a lanes here, tensor-core fragments in mma_tile.cuh) calls these, so the
+// roundings are written once: explicitly rounded operations (__fmul_rn, __fmaf_rn; nothing
+// left for the compiler to contract) give bitwise the same value from the same integer sums
+// (batch independence, see grouped.cu).
+// Q4_K chunk c (0..3) of a super-block: {d sc0, d sc1, dmin m0, dmin m1} of its two 32-value
+// sub-blocks, from the block's 16-byte header.
+__device__ __forceinline__ float4 q4k_unit_scales(const uint4& hdr, int c) {
+  float sc0, mn0, sc1, mn1;
+  q4k_scale_min(hdr, 2 * c, sc0, mn0);
+  q4k_scale_min(hdr, 2 * c + 1, sc1, mn1);
+  const float d = h2f(hdr.x), dmin = h2f(hdr.x >> 16);
+  return make_float4(__fmul_rn(d, sc0), __fmul_rn(d, sc1), __fmul_rn(dmin, mn0), __fmul_rn(dmin, mn1));
 }
 // lo, hi: sums of q*x over the chunk's low and high 32 values; xd, xsd: x's scales and
-// scale * sum q of those 32-value groups.
-__device__ __forceinline__ float q4k_unit_value(const Q4kUnitScales& w, float xd0, float xd1, float xsd0, float xsd1,
+// scale * sum q of those 32-value groups. d sc0 xd0 lo + d sc1 xd1 hi - (dmin m0 xsd0 + dmin m1 xsd1).
+__device__ __forceinline__ float q4k_unit_value(const float4& w, float xd0, float xd1, float xsd0, float xsd1,
                                                 int lo, int hi) {
-  const float pos = __fadd_rn(__fmul_rn(__fmul_rn(w.sc0, xd0), float(lo)), __fmul_rn(__fmul_rn(w.sc1, xd1), float(hi)));
-  const float neg = __fadd_rn(__fmul_rn(w.mn0, xsd0), __fmul_rn(w.mn1, xsd1));
-  return __fsub_rn(__fmul_rn(w.d, pos), __fmul_rn(w.dmin, neg));
+  const float neg = __fmaf_rn(w.z, xsd0, __fmul_rn(w.w, xsd1));
+  return __fmaf_rn(w.x, __fmul_rn(xd0, float(lo)), __fmaf_rn(w.y, __fmul_rn(xd1, float(hi)), -neg));
 }
-// One Q6_K 16-value group from gc = sum (q - 32) x, scaled.
-__device__ __forceinline__ float q6k_centered_term(float sc, float xd, int gc) {
-  return __fmul_rn(__fmul_rn(sc, xd), float(gc));
+// Q6_K unit u of the 210-byte super-block blk: d * sc of its four 16-value groups.
+__device__ __forceinline__ float4 q6k_unit_scales(const std::uint8_t* blk, int u) {
+  const signed char* sc = reinterpret_cast<const signed char*>(blk + 192 + 8 * ((u >> 1) & 1) + (u & 1));
+  const float d = h2f(*reinterpret_cast<const unsigned short*>(blk + 208));
+  return make_float4(__fmul_rn(d, float(sc[0])), __fmul_rn(d, float(sc[2])), __fmul_rn(d, float(sc[4])),
+                     __fmul_rn(d, float(sc[6])));
 }
-// The same from g = sum q x and s16 = sum x: sum (q - 32) x = g - 32 s16, exactly.
-__device__ __forceinline__ float q6k_group_term(float sc, float xd, int g, int s16) {
-  return q6k_centered_term(sc, xd, g - 32 * s16);
+// gc: sums of (q - 32) x over the four groups (g - 32 * sum x: exact); xd: x's scale of each.
+__device__ __forceinline__ float q6k_unit_value(const float4& w, float xd0, float xd1, float xd2, float xd3, int gc0,
+                                                int gc1, int gc2, int gc3) {
+  float v = __fmul_rn(w.w, __fmul_rn(xd3, float(gc3)));
+  v = __fmaf_rn(w.z, __fmul_rn(xd2, float(gc2)), v);
+  v = __fmaf_rn(w.y, __fmul_rn(xd1, float(gc1)), v);
+  return __fmaf_rn(w.x, __fmul_rn(xd0, float(gc0)), v);
 }
-__device__ __forceinline__ float q6k_unit_value(float d, float t0, float t1, float t2, float t3) {
-  return __fmul_rn(d, __fadd_rn(__fadd_rn(__fadd_rn(t0, t1), t2), t3));
+// Q8_0 unit = blocks 2u, 2u + 1 with scales d0, d1 and integer sums s0, s1.
+__device__ __forceinline__ float q8_0_unit_value(float d0, float d1, float xd0, float xd1, int s0, int s1) {
+  return __fmaf_rn(d0, __fmul_rn(xd0, float(s0)), __fmul_rn(d1, __fmul_rn(xd1, float(s1))));
 }
-// One Q8_0 block's term; a unit is (0 + term0) + term1.
-__device__ __forceinline__ float q8_0_block_term(float d, float xd, int s) { return __fmul_rn(__fmul_rn(d, xd), float(s)); }
 
 __device__ __forceinline__ float dot_q8_q4k(const std::uint8_t* row, int u, const QX& x) {
   const std::uint8_t* blk = row + (u >> 2) * 144;
@@ -79,8 +85,7 @@ __device__ __forceinline__ float dot_q8_q4k(const std::uint8_t* row, int u, cons
     lo = __dp4a(int(q & 0x0F0F0F0Fu), xl[w], lo);
     hi = __dp4a(int((q >> 4) & 0x0F0F0F0Fu), xh[w], hi);
   }
-  const Q4kUnitScales w = q4k_unit_scales(hdr, c);
-  return q4k_unit_value(w, x.d[2 * u], x.d[2 * u + 1], x.sd[2 * u], x.sd[2 * u + 1], lo, hi);
+  return q4k_unit_value(q4k_unit_scales(hdr, c), x.d[2 * u], x.d[2 * u + 1], x.sd[2 * u], x.sd[2 * u + 1], lo, hi);
 }
 
 __device__ __forceinline__ float dot_q8_q6k(const std::uint8_t* row, int u, const QX& x) {
@@ -89,8 +94,6 @@ __device__ __forceinline__ float dot_q8_q6k(const std::uint8_t* row, int u, cons
   const uint4 la = load16_a2(blk + 64 * h + l0);
   const uint4 lb = load16_a2(blk + 64 * h + 32 + l0);
   const uint4 hh = load16_a2(blk + 128 + 32 * h + l0);
-  const signed char* sc = reinterpret_cast<const signed char*>(blk + 192 + 8 * h + (u & 1));
-  const float d = h2f(*reinterpret_cast<const unsigned short*>(blk + 208));
   const int base = 256 * (u >> 2) + 128 * h + l0;
   int g0 = 0, g1 = 0, g2 = 0, g3 = 0;
 #pragma unroll
@@ -102,26 +105,25 @@ __device__ __forceinline__ float dot_q8_q6k(const std::uint8_t* row, int u, cons
     g3 = __dp4a(int(((B >> 4) & 0x0F0F0F0Fu) | (((H >> 6) & 0x03030303u) << 4)), xword(x, base + 96 + 4 * w), g3);
   }
   const int b16 = base >> 4;
-  return q6k_unit_value(d, q6k_group_term(float(sc[0]), x.d[base >> 5], g0, x.s16[b16]),
-                        q6k_group_term(float(sc[2]), x.d[(base + 32) >> 5], g1, x.s16[b16 + 2]),
-                        q6k_group_term(float(sc[4]), x.d[(base + 64) >> 5], g2, x.s16[b16 + 4]),
-                        q6k_group_term(float(sc[6]), x.d[(base + 96) >> 5], g3, x.s16[b16 + 6]));
+  const float* xd = x.d + (base >> 5);  // groups base/32 + i
+  return q6k_unit_value(q6k_unit_scales(blk, u), xd[0], xd[1], xd[2], xd[3], g0 - 32 * x.s16[b16],
+                        g1 - 32 * x.s16[b16 + 2], g2 - 32 * x.s16[b16 + 4], g3 - 32 * x.s16[b16 + 6]);
 }
 
 __device__ __forceinline__ float dot_q8_q8_0(const std::uint8_t* row, int u, const QX& x) {
-  float r = 0.f;
+  float d[2];
+  int s[2];
 #pragma unroll
   for (int b = 0; b < 2; ++b) {
     const std::uint8_t* blk = row + (2 * u + b) * 34;
-    const float d = h2f(*reinterpret_cast<const unsigned short*>(blk));
+    d[b] = h2f(*reinterpret_cast<const unsigned short*>(blk));
     const uint4 q0 = load16_a2(blk + 2), q1 = load16_a2(blk + 18);
-    int s = 0;
+    s[b] = 0;
 #pragma unroll
     for (int w = 0; w < 8; ++w)
-      s = __dp4a(int(w < 4 ? word_of(q0, w) : word_of(q1, w - 4)), xword(x, 64 * u + 32 * b + 4 * w), s);
-    r = __fadd_rn(r, q8_0_block_term(d, x.d[2 * u + b], s));
+      s[b] = __dp4a(int(w < 4 ? word_of(q0, w) : word_of(q1, w - 4)), xword(x, 64 * u + 32 * b + 4 * w), s[b]);
   }
-  return r;
+  return q8_0_unit_value(d[0], d[1], x.d[2 * u], x.d[2 * u + 1], s[0], s[1]);
 }
 
 __device__ __forceinline__ float dot_unit_q8(int type, const std::uint8_t* row, int u, const QX& x) {
