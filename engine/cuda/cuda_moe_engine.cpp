@@ -179,7 +179,6 @@ void CudaMoeEngine::ensure_workspace(int tokens, int layers) {
   ws_.xq = DeviceBuffer(T * H, "workspace x_norm int8");
   ws_.xd = DeviceBuffer(T * (H / 32) * 4, "workspace x_norm scales");
   ws_.xsd = DeviceBuffer(T * (H / 32) * 4, "workspace x_norm scaled sums");
-  ws_.xs16 = DeviceBuffer(T * (H / 16) * 4, "workspace x_norm sums per 16");
   ws_.act = DeviceBuffer(T * K * F * 4, "workspace act");
   ws_.act_sum = DeviceBuffer(T * K * (F / 32) * 4, "workspace act sums");
   ws_.act_q = DeviceBuffer(T * K * F, "workspace act int8");
@@ -255,7 +254,7 @@ void CudaMoeEngine::enqueue_layers(int first, int count, int T, ActivationMode m
     r.eps = cfg_.rms_eps; r.q8 = q8; r.racy = racy;
     r.xn = ws_.xn.as<float>(); 
     if (grouped) {
-      r.xq = ws_.xq.as<std::int8_t>(); r.xd = ws_.xd.as<float>(); r.xsd = ws_.xsd.as<float>(); r.xs16 = ws_.xs16.as<int>();
+      r.xq = ws_.xq.as<std::int8_t>(); r.xd = ws_.xd.as<float>(); r.xsd = ws_.xsd.as<float>();
     }
     r.probs = ws_.probs.as<float>() + i * T * E; r.experts = experts; r.weights = weights;
     r.logits = ws_.logits.as<float>(); r.tickets = ws_.tickets.as<int>(); r.sm_count = sm_count_;
@@ -278,7 +277,7 @@ void CudaMoeEngine::enqueue_layers(int first, int count, int T, ActivationMode m
       g.h = src; g.xq = ws_.xq.as<std::int8_t>(); g.xd = ws_.xd.as<float>(); g.xsd = ws_.xsd.as<float>(); g.experts = experts; g.weights = weights;
       g.sorted = ws_.sorted.as<std::int32_t>(); g.tiles = ws_.tiles.as<std::int32_t>(); g.act = ws_.act.as<float>();
       g.act_q = ws_.act_q.as<std::int8_t>(); g.act_d = ws_.act_d.as<float>();
-      g.act_sd = ws_.act_sd.as<float>(); g.act_s16 = ws_.act_s16.as<int>(); g.y = ws_.y.as<float>(); g.out = dst;
+      g.act_sd = ws_.act_sd.as<float>(); g.y = ws_.y.as<float>(); g.out = dst;
       launch_grouped(g, stream_);
     }
   }

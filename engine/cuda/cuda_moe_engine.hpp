@@ -60,7 +60,7 @@ class CudaMoeEngine final : public MoeEngine {
     int tokens = 0, layers = 0;
     DeviceBuffer trace;          // PV_CUDA_STACK_TRACE: [layers][kStackMarks] u64
     DeviceBuffer barrier;        // the fused kernel's grid barrier counter
-    DeviceBuffer hin, ha, hb, xn, xq, xd, xsd, xs16, act, act_sum, act_q, act_d, act_sd, act_s16, y, sorted, tiles, probs, experts, weights, logits, tickets;
+    DeviceBuffer hin, ha, hb, xn, xq, xd, xsd, act, act_sum, act_q, act_d, act_sd, act_s16, y, sorted, tiles, probs, experts, weights, logits, tickets;
     float* pin_h = nullptr;      // pinned [T, hidden], in and out
   };
   using GraphKey = std::tuple<int, int, int, int, bool>;  // first, count, T, mode, racy

@@ -305,7 +305,7 @@ __global__ void act_quant_kernel(GroupedArgs a) {
   const long pair = w / G;
   const int grp = int(w - pair * G);
   q8_store(a.act[pair * a.ffn + 32 * grp + lane], a.act_q + pair * a.ffn + 32 * grp + lane, a.act_d + pair * G + grp,
-           a.act_sd + pair * G + grp, a.act_s16 + pair * (a.ffn / 16) + 2 * grp + (lane >> 4), lane);
+           a.act_sd + pair * G + grp, nullptr, lane);
 }
 
 // The down rows' subtree for NT 8-pair columns (results [0, 4 NT) valid).

@@ -41,11 +41,10 @@ struct RouterArgs {
   bool racy = false;            // Fault::cuda_reduction_race
   float* xn = nullptr;          // [T, hidden] normalised (q8: on the int8 grid)
   // q8 grouped path only (else null): xn quantised again exactly as gate_up_kernel does
-  // (q8_store per 32 values): int8 q, scale d, d * sum q per 32 values, sum q per 16 values.
+  // (q8_store per 32 values): int8 q, scale d, d * sum q per 32 values.
   std::int8_t* xq = nullptr;    // [T, hidden]
   float* xd = nullptr;          // [T, hidden/32]
   float* xsd = nullptr;         // [T, hidden/32]
-  int* xs16 = nullptr;          // [T, hidden/16]
   float* probs = nullptr;       // [T, E]
   std::int32_t* experts = nullptr;  // [T, k]
   float* weights = nullptr;     // [T, k]
@@ -97,7 +96,6 @@ struct GroupedArgs {
   std::int8_t* act_q = nullptr;     // [T*k, ffn] SwiGLU output on the Q8_1 grid (as DecodeArgs)
   float* act_d = nullptr;           // [T*k, ffn/32]
   float* act_sd = nullptr;          // [T*k, ffn/32]
-  int* act_s16 = nullptr;           // [T*k, ffn/16]
   float* y = nullptr;               // [T*k, hidden]
   float* out = nullptr;             // [T, hidden]
 };

@@ -169,7 +169,7 @@ __device__ __forceinline__ float row_dot_q8(int type, const std::uint8_t* row, i
 
 // Quantises one value per lane onto the Q8_1 grid of its 32-lane group (warp_max etc. from
 // warp.cuh must be visible): writes q, and lane 0 writes d and d * sum q; lanes 0 and 16 write
-// the integer sums of their 16-value halves.
+// the integer sums of their 16-value halves where s16 is not null (the dp4a Q6_K dots read them).
 __device__ __forceinline__ void q8_store(float v, std::int8_t* q, float* d, float* sd, int* s16, int lane) {
   float amax = fabsf(v);
 #pragma unroll
@@ -183,7 +183,7 @@ __device__ __forceinline__ void q8_store(float v, std::int8_t* q, float* d, floa
   for (int o = 8; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);  // within 16-lane halves
   const int tot = s + __shfl_xor_sync(0xffffffffu, s, 16);
   if (lane == 0) { *d = dd; *sd = dd * float(tot); }
-  if ((lane & 15) == 0) *s16 = s;
+  if (s16 != nullptr && (lane & 15) == 0) *s16 = s;
 }
 
 }  // namespace pv::engine::cuda

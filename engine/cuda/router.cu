@@ -67,7 +67,7 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
         a.xn[o] = v;
         if (a.xq) {
           const size_t gi = (size_t)(t0 + tt) * (H / 32) + g;
-          q8_store(v, a.xq + o, a.xd + gi, a.xsd + gi, a.xs16 + 2 * gi + (lane >> 4), lane);
+          q8_store(v, a.xq + o, a.xd + gi, a.xsd + gi, nullptr, lane);
         }
       }
     }
