@@ -183,4 +183,35 @@ __device__ __forceinline__ void vec_store_group(float (&v)[32], unsigned char* v
   }
 }
 
+// vec_store_group<true> by the 4 lanes of a quad (mask: those lanes): lane q holds values
+// 8q .. 8q + 7 of the group. Bitwise the one-thread version: a maximum and integer sums do not
+// depend on their order, and every value is rounded by the same expression.
+__device__ __forceinline__ void q8_store_group_quad(const float (&v)[8], unsigned char* vec, int n, int g, int q,
+                                                    unsigned mask) {
+  const QX x = vec_q(vec, n);
+  float amax = 0.f;
+#pragma unroll
+  for (int i = 0; i < 8; ++i) amax = fmaxf(amax, fabsf(v[i]));
+  amax = fmaxf(amax, __shfl_xor_sync(mask, amax, 1));
+  amax = fmaxf(amax, __shfl_xor_sync(mask, amax, 2));
+  const float dd = amax / 127.f;
+  const float id = dd != 0.f ? 1.f / dd : 0.f;
+  int sum = 0;
+  std::uint32_t w[2] = {0, 0};
+#pragma unroll
+  for (int i = 0; i < 8; ++i) {
+    const int qi = int(roundf(v[i] * id));
+    sum += qi;
+    w[i / 4] |= (std::uint32_t(qi) & 0xFFu) << (8 * (i % 4));
+  }
+  *reinterpret_cast<uint2*>(const_cast<std::int8_t*>(x.q) + xpb(32 * g + 8 * q)) = make_uint2(w[0], w[1]);
+  const int half = sum + __shfl_xor_sync(mask, sum, 1);  // quads 0-1: values 0..15, 2-3: 16..31
+  const int tot = half + __shfl_xor_sync(mask, half, 2);
+  if (q == 0) {
+    const_cast<float*>(x.d)[g] = dd;
+    const_cast<float*>(x.sd)[g] = dd * float(tot);
+  }
+  if ((q & 1) == 0) const_cast<int*>(x.s16)[2 * g + q / 2] = half;
+}
+
 }  // namespace pv::engine::cuda

@@ -251,19 +251,31 @@ __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer&
   warp_pipeline_start(n, a.dn_depth, stage);  // the rows depend only on the routing
   grid_wait(a.barrier, barrier_no(l, 2));     // every block's act is written
   mark(a, l, 6);
-  // The act vectors of this block's tokens, as gate_up_kernel rounds them: a thread per 32
-  // values, all loads of a thread in flight at once.
+  // The act vectors of this block's tokens, as gate_up_kernel rounds them. q8: a quad of lanes
+  // per 32 values (a thread per group left most threads idle and ran 32 roundings in series);
+  // exact: a thread per 32 values. All loads of a thread in flight at once.
   if (d.hi > d.lo) {
     const int ntok = int((d.hi - 1) / H) - t_lo + 1, G = F / 32, groups = ntok * K * G;
     const float4* src = reinterpret_cast<const float4*>(a.act + (size_t)t_lo * K * F);
-    for (int i = threadIdx.x; i < groups; i += kThreads) {  // i / G: (token - t_lo) * K + j
-      float v[32];
-#pragma unroll
-      for (int w = 0; w < 8; ++w) {
-        const float4 f = __ldcg(src + (size_t)i * 8 + w);
-        v[4 * w] = f.x; v[4 * w + 1] = f.y; v[4 * w + 2] = f.z; v[4 * w + 3] = f.w;
+    if constexpr (kQ8) {
+      const int q = threadIdx.x & 3;
+      const unsigned quad = 0xFu << (threadIdx.x & 28);
+      for (int i4 = threadIdx.x; i4 < 4 * groups; i4 += kThreads) {  // a quad's lanes iterate together
+        const int i = i4 >> 2;
+        const float4 f0 = __ldcg(src + (size_t)i * 8 + 2 * q), f1 = __ldcg(src + (size_t)i * 8 + 2 * q + 1);
+        const float v[8] = {f0.x, f0.y, f0.z, f0.w, f1.x, f1.y, f1.z, f1.w};
+        q8_store_group_quad(v, s.a + (i / G) * vb, F, i % G, q, quad);
       }
-      vec_store_group<kQ8>(v, s.a + (i / G) * vb, F, i % G);
+    } else {
+      for (int i = threadIdx.x; i < groups; i += kThreads) {  // i / G: (token - t_lo) * K + j
+        float v[32];
+#pragma unroll
+        for (int w = 0; w < 8; ++w) {
+          const float4 f = __ldcg(src + (size_t)i * 8 + w);
+          v[4 * w] = f.x; v[4 * w + 1] = f.y; v[4 * w + 2] = f.z; v[4 * w + 3] = f.w;
+        }
+        vec_store_group<kQ8>(v, s.a + (i / G) * vb, F, i % G);
+      }
     }
   }
   if (next && lane == 0) {  // the next layer's router rows this warp will read, and its norm
