@@ -145,7 +145,10 @@ TEST_CASE("cuda: fix q8 batch independence: alone (decode) == in a batch (groupe
   for (const Shape& sh : {Shape{256, 256, 1, 1, quant::Type::Q4_K, quant::Type::Q6_K},
                           Shape{512, 768, 16, 8, quant::Type::Q4_K, quant::Type::Q6_K},
                           Shape{2304, 256, 8, 3, quant::Type::Q8_0, quant::Type::Q4_K},
-                          Shape{256, 512, 40, 33, quant::Type::Q6_K, quant::Type::Q8_0}}) {
+                          Shape{256, 512, 40, 33, quant::Type::Q6_K, quant::Type::Q8_0},
+                          // qwen3-235b-a22b widths: 64 units per row, two per butterfly lane,
+                          // and the batch tiles' shared memory must still fit
+                          Shape{4096, 1536, 4, 2, quant::Type::Q4_K, quant::Type::Q6_K}}) {
     Spec s;
     s.hidden = sh.hidden; s.ffn = sh.ffn; s.n_experts = sh.E; s.top_k = sh.k;
     s.gate = s.up = sh.gate; s.down = sh.down;
