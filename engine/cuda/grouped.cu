@@ -7,7 +7,7 @@
 //     into shared memory). mma.sync gives the integer sums per 16/32 values and quant_q8.cuh's
 //     formulas the f32 unit values (mma_tile.cuh), so every unit value is bitwise the decode
 //     kernels' value; each row dot is summed in row_dot_q8's order (TreeStream, act_vec.cuh),
-//     the lanes split over 4 warps whose subtrees are joined in the butterfly's order, so every
+//     the lanes split over 8 warps whose subtrees are joined in the butterfly's order, so every
 //     output is bitwise the decode kernels' output (batch independence). Integer sums cannot
 //     overflow where the f32 result does not (an fp16 tensor-core path overflowed on extreme
 //     scales: test_cuda_fixes.cpp). Writes act = SwiGLU in f32.
@@ -34,6 +34,8 @@ constexpr int kBM = 16;            // pairs per tile: two 8-pair MMA columns
 constexpr int kGuRows = 16;        // ffn rows per gate_up block
 constexpr int kDnRows = 64;        // down rows per block
 constexpr int kTileThreads = 256;  // 8 warps
+// join_subtrees' scratch: up to 7 partner warps x 16 results x 32 lanes.
+constexpr int kPartFloats = 7 * 16 * 32;
 constexpr int kGroupThreads = 1024;
 
 __global__ void __launch_bounds__(kGroupThreads) group_kernel(const std::int32_t* experts, int n_pairs,
@@ -120,7 +122,7 @@ struct TileLayout {
   int x_stride = 0, units = 0;
 };
 __host__ __device__ constexpr std::size_t tile_scratch_bytes(int rows) {
-  return 4 * std::size_t(6 * 8 * 32 + kBM * rows);  // up to 6 warps' partial subtrees + a kBM x rows tile
+  return 4 * std::size_t(kPartFloats + kBM * rows);  // partial subtrees + a kBM x rows tile
 }
 __host__ __device__ inline TileLayout tile_layout(int rows, std::size_t row_bytes, int n, bool sd) {
   TileLayout L;
@@ -215,15 +217,15 @@ __device__ __forceinline__ void row_dot_subtree(int b, int units, Unit unit, flo
 }
 
 // Joins the KS subtrees of warps `role + W ks` (W = 8 / KS roles): returns true in the warps
-// of subtree 0, whose v[] then holds the row dots. part: (KS - 1) W x 8 x 32 floats.
+// of subtree 0, whose v[] then holds the row dots. part: (KS - 1) W N x 32 floats.
 template <int KS, int N>
 __device__ __forceinline__ bool join_subtrees(float* part, float (&v)[N], bool active) {
   constexpr int W = kTileThreads / 32 / KS;
-  static_assert(N <= 8 && (KS - 1) * W <= 6, "the scratch holds 6 warps x 8 results");
+  static_assert((KS - 1) * W * N * 32 <= kPartFloats, "join_subtrees' scratch is kPartFloats");
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, role = warp % W, ks = warp / W;
   if (ks > 0 && active)
 #pragma unroll
-    for (int i = 0; i < N; ++i) part[(((ks - 1) * W + role) * 8 + i) * 32 + lane] = v[i];
+    for (int i = 0; i < N; ++i) part[(((ks - 1) * W + role) * N + i) * 32 + lane] = v[i];
   __syncthreads();
   if (ks > 0 || !active) return false;
 #pragma unroll
@@ -231,18 +233,41 @@ __device__ __forceinline__ bool join_subtrees(float* part, float (&v)[N], bool a
     float p[KS];
     p[0] = v[i];
 #pragma unroll
-    for (int b = 1; b < KS; ++b) p[b] = part[(((b - 1) * W + role) * 8 + i) * 32 + lane];
+    for (int b = 1; b < KS; ++b) p[b] = part[(((b - 1) * W + role) * N + i) * 32 + lane];
     v[i] = butterfly_finish<KS>(p);
   }
   return true;
 }
 
-// A block: one tile x 16 ffn rows (slots 0..15 gate, 16..31 up). Warp roles: pair column
-// warp & 1, subtree warp >> 1 (of 4); results [0, 4) gate, [4, 8) up, in the MMA result layout.
-// Writes act = SwiGLU in f32; act_quant_kernel rounds it per 32 values as the decode kernel does.
+// Subtree b (of 8) of the gate and up rows' dots for NT 8-pair columns: v[nt * 4 + i] gate,
+// v[8 + nt * 4 + i] up, i in the MMA result layout. One warp covers both columns, so a row's
+// quants and scales, loaded once per unit, serve twice the results.
+template <int kTG, int kTU, int NT>
+__device__ __forceinline__ void gate_up_subtree(const RowView (&r)[4], const TileX& x, int b, int g, int t,
+                                                float (&v)[16]) {
+  float run[8 * NT];
+  row_dot_subtree<8>(b, x.n / 64, [&](int u, float (&acc)[8 * NT]) {
+    float vg[NT][4], vu[NT][4];
+    UnitTile<kTG, NT>::run(r[0], r[1], u, x, 0, g, t, vg);
+    UnitTile<kTU, NT>::run(r[2], r[3], u, x, 0, g, t, vu);
+#pragma unroll
+    for (int i = 0; i < 4 * NT; ++i) {
+      acc[i] = __fadd_rn(acc[i], vg[i / 4][i % 4]);
+      acc[4 * NT + i] = __fadd_rn(acc[4 * NT + i], vu[i / 4][i % 4]);
+    }
+  }, run);
+#pragma unroll
+  for (int i = 0; i < 4 * NT; ++i) {
+    v[i] = run[i];
+    v[8 + i] = run[4 * NT + i];
+  }
+}
+
+// A block: one tile x 16 ffn rows (slots 0..15 gate, 16..31 up); warp w holds subtree w (of
+// 8) of every result, both pair columns when the tile has more than 8 pairs. Writes act =
+// SwiGLU in f32; act_quant_kernel rounds it per 32 values as the decode kernel does.
 template <int kTG, int kTU>
 __global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedArgs a) {
-  constexpr int KS = 4;
   extern __shared__ __align__(16) unsigned char smem[];
   __shared__ int pid[kBM];
   if (int(blockIdx.y) >= a.tiles[0]) return;
@@ -261,33 +286,21 @@ __global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedAr
   decode_row_scales<kTG>(smem, L, 0, kGuRows, a.gate, tl.e, r0);
   decode_row_scales<kTU>(smem, L, kGuRows, kGuRows, a.up, tl.e, r0);
   __syncthreads();
-  const int col0 = 8 * (warp & 1);
-  const bool active = col0 < tl.cnt;
-  float v[8] = {};
-  if (active) {
-    const RowView ga = row_view(smem, L, g, a.gate, tl.e, r0 + g), gb = row_view(smem, L, g + 8, a.gate, tl.e, r0 + g + 8);
-    const RowView ua = row_view(smem, L, kGuRows + g, a.up, tl.e, r0 + g);
-    const RowView ub = row_view(smem, L, kGuRows + g + 8, a.up, tl.e, r0 + g + 8);
-    const TileX x = tile_x(smem, L, H);
-    row_dot_subtree<KS>(warp >> 1, L.units, [&](int u, float (&run)[8]) {
-      float vg[1][4], vu[1][4];
-      UnitTile<kTG, 1>::run(ga, gb, u, x, col0, g, t, vg);
-      UnitTile<kTU, 1>::run(ua, ub, u, x, col0, g, t, vu);
-#pragma unroll
-      for (int i = 0; i < 4; ++i) {
-        run[i] = __fadd_rn(run[i], vg[0][i]);
-        run[4 + i] = __fadd_rn(run[4 + i], vu[0][i]);
-      }
-    }, v);
-  }
+  const RowView rows[4] = {row_view(smem, L, g, a.gate, tl.e, r0 + g), row_view(smem, L, g + 8, a.gate, tl.e, r0 + g + 8),
+                           row_view(smem, L, kGuRows + g, a.up, tl.e, r0 + g),
+                           row_view(smem, L, kGuRows + g + 8, a.up, tl.e, r0 + g + 8)};
+  const TileX x = tile_x(smem, L, H);
+  float v[16] = {};
+  if (tl.cnt > 8) gate_up_subtree<kTG, kTU, 2>(rows, x, warp, g, t, v);
+  else gate_up_subtree<kTG, kTU, 1>(rows, x, warp, g, t, v);
   __syncthreads();  // the staged rows are consumed: their region is scratch now
   float* part = reinterpret_cast<float*>(smem);
-  float* act = part + 6 * 8 * 32;  // [kBM][kGuRows]
-  if (join_subtrees<KS>(part, v, active))
+  float* act = part + kPartFloats;  // [kBM][kGuRows]
+  if (join_subtrees<8>(part, v, true))
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      const int r = g + 8 * (i >> 1), c = col0 + 2 * t + (i & 1);
-      if (c < tl.cnt) act[c * kGuRows + r] = silu(v[i]) * v[4 + i];
+    for (int i = 0; i < 8; ++i) {
+      const int r = g + 8 * ((i % 4) >> 1), c = 8 * (i / 4) + 2 * t + (i & 1);
+      if (c < tl.cnt) act[c * kGuRows + r] = silu(v[i]) * v[8 + i];
     }
   __syncthreads();
   for (int i = tid; i < tl.cnt * kGuRows; i += kTileThreads) {
@@ -352,7 +365,7 @@ __global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs 
   else down_subtree<kT, 1>(ra, rb, x, warp >> 2, L.units, g, t, v);
   __syncthreads();  // the staged rows are consumed: their region is scratch now
   float* part = reinterpret_cast<float*>(smem);
-  float* ytile = part + 6 * 8 * 32;  // [kBM][kDnRows]
+  float* ytile = part + kPartFloats;  // [kBM][kDnRows]
   if (join_subtrees<2>(part, v, true))
 #pragma unroll
     for (int i = 0; i < 8; ++i) {
