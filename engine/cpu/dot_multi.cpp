@@ -1,36 +1,21 @@
 #include "engine/cpu/dot_multi.hpp"
 
-#include <immintrin.h>
-
 #include <cstring>
 
 #include "engine/moe/fault.hpp"
+#include "engine/quant/avx2.hpp"
+#include "engine/quant/block_finish.hpp"
 #include "engine/quant/f16.hpp"
 #include "engine/quant/scales.hpp"
-
-#define PV_AVX2 __attribute__((target("avx2,fma")))
 
 namespace pv::engine::cpu {
 namespace {
 
+using namespace quant::avx2;
+using quant::q4k_block_finish;
+using quant::q6k_block_finish;
+
 constexpr int kTile = 8;  // tokens whose accumulators live together
-
-PV_AVX2 inline std::int32_t hsum_i32(__m256i v) {
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
-  return _mm_cvtsi128_si32(s);
-}
-
-// The f32 steps of quant::detail::q4k_block_finish, in the same order (this library is built
-// with -ffp-contract=off, as engine/quant is).
-inline float q4k_finish(float acc, float xd, std::uint16_t d, std::uint16_t dmin, std::int32_t sumi, std::int32_t summ) {
-  const float dall = xd * quant::f16_to_f32(d);
-  const float dm = xd * quant::f16_to_f32(dmin);
-  acc = acc + dall * static_cast<float>(sumi);
-  acc = acc - dm * static_cast<float>(summ);
-  return acc;
-}
 
 // The 8 scales and 8 mins of a Q4_K block as 16 int16 lanes (scales in 0-7, mins in 8-15),
 // unpacked with 32-bit masks instead of byte by byte (same values as quant::unpack_q4k_scales,
@@ -93,7 +78,7 @@ PV_AVX2 void q4k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* c
         const __m128i pm = _mm_madd_epi16(_mm_hadd_epi16(b0, b1), m8);
         const __m128i pm2 = _mm_add_epi32(pm, _mm_shuffle_epi32(pm, 0x4E));
         const std::int32_t summ = _mm_cvtsi128_si32(_mm_add_epi32(pm2, _mm_shuffle_epi32(pm2, 0xB1)));
-        acc[t] = q4k_finish(acc[t], x.d, d, dmin, hsum_i32(sum), summ);
+        acc[t] = q4k_block_finish(acc[t], x.d, d, dmin, hsum_i32(sum), summ);
       }
     }
     for (int t = 0; t < nt; ++t) out[t0 + t] = acc[t];
@@ -106,7 +91,7 @@ PV_AVX2 void q4k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* c
 // = the same integer), the four integer sums are reduced together, and d, dmin are converted
 // with F16C (exact, as quant::f16_to_f32, for every finite or infinite half; a block with a NaN
 // or infinite d or dmin takes the software conversion, which keeps NaN payloads bit for bit).
-// The f32 steps are q4k_finish's, in its order. The token's values are read from memory (L1)
+// The f32 steps are q4k_block_finish's, in its order. The token's values are read from memory (L1)
 // by each row's maddubs: holding them in a __m256i array made GCC copy the array to the stack
 // in 128-bit halves and reload it 256 bits at a time, a store-forwarding stall per load that
 // cost 25% of decode time.
@@ -167,11 +152,11 @@ PV_AVX2 __attribute__((target("f16c"))) void q4k_pair_one(const std::uint8_t* ra
       std::memcpy(&dma, a + 2, 2);
       std::memcpy(&db, b, 2);
       std::memcpy(&dmb, b + 2, 2);
-      acc_a = q4k_finish(acc_a, xb.d, da, dma, _mm_cvtsi128_si32(r), _mm_extract_epi32(r, 1));
-      acc_b = q4k_finish(acc_b, xb.d, db, dmb, _mm_extract_epi32(r, 2), _mm_extract_epi32(r, 3));
+      acc_a = q4k_block_finish(acc_a, xb.d, da, dma, _mm_cvtsi128_si32(r), _mm_extract_epi32(r, 1));
+      acc_b = q4k_block_finish(acc_b, xb.d, db, dmb, _mm_extract_epi32(r, 2), _mm_extract_epi32(r, 3));
       continue;
     }
-    // [xd * d_a, xd * dmin_a, xd * d_b, xd * dmin_b] * float(sums), lane by lane as q4k_finish
+    // [xd * d_a, xd * dmin_a, xd * d_b, xd * dmin_b] * float(sums), lane by lane as q4k_block_finish
     const __m128 dd = _mm_mul_ps(_mm_set1_ps(xb.d), _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(hv))));
     alignas(16) float p[4];
     _mm_store_ps(p, _mm_mul_ps(dd, _mm_cvtepi32_ps(r)));
@@ -184,11 +169,6 @@ PV_AVX2 __attribute__((target("f16c"))) void q4k_pair_one(const std::uint8_t* ra
   *out_b = acc_b;
 }
 
-// The f32 step of quant::detail::q6k_block_finish.
-inline float q6k_finish(float acc, float xd, std::uint16_t d, std::int32_t sumi) {
-  return acc + (xd * quant::f16_to_f32(d)) * static_cast<float>(sumi);
-}
-
 // Q6_K: the 256 raw 6-bit values q in [0, 63] are unpacked once per block (layout in
 // moe-facts.md) and scaled as sum_g sc_g sum (q - 32) x = sum_g sc_g sum q x - 32 sum_g sc_g
 // bsum_g, where bsum_g is the Q8_K block's sum of x over the 16 values of group g (exact: all
@@ -198,7 +178,6 @@ inline float q6k_finish(float acc, float xd, std::uint16_t d, std::int32_t sumi)
 // 128-bit lane, 2c + 1 in the high one, as maddubs' 16-value halves need), shared by all
 // tokens. Integer sums are exact, so any order gives quant's sumi.
 PV_AVX2 void q6k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* const* xs, int count, float* out) {
-  const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3);
   // bytes of the 16 scales reordered as s0 s2 .. s14 s1 s3 .. s15: after sign extension the low
   // 128-bit lane holds the even scales and the high one the odd scales, as int16
   const __m128i evenodd = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
@@ -208,22 +187,12 @@ PV_AVX2 void q6k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* c
     for (int i = 0; i < nb; ++i) {
       // fields read in place (ql[128], qh[64], scales[16], d): no copy of the block
       const std::uint8_t* blk = row + std::size_t(i) * sizeof(quant::BlockQ6K);
-      const std::uint8_t* ql = blk;
-      const std::uint8_t* qhp = blk + 128;
       std::uint16_t dbits;
       std::memcpy(&dbits, blk + 208, 2);
       __m256i q[8], sc[8];
       for (int h = 0; h < 2; ++h) {
-        const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 64 * h));
-        const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 64 * h + 32));
-        const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qhp + 32 * h));
-        const __m256i lo[4] = {_mm256_and_si256(ql0, m4), _mm256_and_si256(ql1, m4),
-                               _mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4),
-                               _mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4)};
-        for (int k = 0; k < 4; ++k) {
-          const __m256i hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), m2), 4);
-          q[4 * h + k] = _mm256_or_si256(lo[k], hi);
-        }
+        const Q6kHalf v = q6k_half(blk, h);
+        for (int k = 0; k < 4; ++k) q[4 * h + k] = q6k_run(v, k);
       }
       const __m128i s8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 192));
       const __m256i snat = _mm256_cvtepi8_epi16(s8);                              // s0..s15
@@ -239,7 +208,7 @@ PV_AVX2 void q6k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* c
           const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * c));
           sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(q[c], xv), sc[c]));
         }
-        acc[t] = q6k_finish(acc[t], x.d, dbits, hsum_i32(sum));
+        acc[t] = q6k_block_finish(acc[t], x.d, dbits, hsum_i32(sum));
       }
     }
     for (int t = 0; t < nt; ++t) out[t0 + t] = acc[t];
@@ -249,7 +218,6 @@ PV_AVX2 void q6k_multi(const std::uint8_t* row, int nb, const quant::BlockQ8K* c
 // One Q6_K row against one token (decode's down rows): q6k_multi's arithmetic computed on the
 // fly, nothing kept in arrays (which GCC spills), the token's values read from L1.
 PV_AVX2 void q6k_one(const std::uint8_t* row, int nb, const quant::BlockQ8K* x, float* out) {
-  const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3);
   const __m128i evenodd = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
   float acc = 0.0f;
   for (int i = 0; i < nb; ++i) {
@@ -262,23 +230,17 @@ PV_AVX2 void q6k_one(const std::uint8_t* row, int nb, const quant::BlockQ8K* x, 
                                    _mm256_slli_epi32(_mm256_madd_epi16(bs, _mm256_cvtepi8_epi16(s8)), 5));
 #pragma GCC unroll 2
     for (int h = 0; h < 2; ++h) {
-      const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 64 * h));
-      const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 64 * h + 32));
-      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 128 + 32 * h));
-      const __m256i lo[4] = {_mm256_and_si256(ql0, m4), _mm256_and_si256(ql1, m4),
-                             _mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4),
-                             _mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4)};
+      const Q6kHalf v = q6k_half(blk, h);
 #pragma GCC unroll 4
       for (int k = 0; k < 4; ++k) {
         const int c = 4 * h + k;
-        const __m256i q = _mm256_or_si256(lo[k], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), m2), 4));
         const __m256i sc = _mm256_shuffle_epi8(seo, _mm256_set1_epi16(static_cast<short>((2 * c) | ((2 * c + 1) << 8))));
-        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(q, load32(xq + 32 * c)), sc));
+        sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_maddubs_epi16(q6k_run(v, k), load32(xq + 32 * c)), sc));
       }
     }
     std::uint16_t dbits;
     std::memcpy(&dbits, blk + 208, 2);
-    acc = q6k_finish(acc, x[i].d, dbits, hsum_i32(sum));
+    acc = q6k_block_finish(acc, x[i].d, dbits, hsum_i32(sum));
   }
   *out = acc;
 }

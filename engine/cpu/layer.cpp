@@ -37,7 +37,7 @@ int chunk_rows(const MoeConfig& c) { return std::min(c.hidden, c.expert_ffn); }
 float silu(float g) { return g / (1.0f + std::exp(-g)); }
 
 // Dots of one weight row with the activations of the tokens routed to it, in the run's mode.
-//  exact: quant::dot_f32 per token (dot_f32_row: the same kernel reading blocks in place); when at least kExpandMin tokens share the row it is
+//  exact: quant::dot_f32 per token; when at least kExpandMin tokens share the row it is
 //         expanded once to f32 in the worker's buffer and dotted with dot_expanded, which is
 //         bit-identical to quant::dot_f32 (dequant_row.hpp): the unpacking is paid once per
 //         batch and a token's bits do not depend on how many others share its expert.
@@ -57,7 +57,7 @@ struct RowDot {
                    const quant::BlockQ8K* xq) const {
     (void)xq;
     if (wrow != nullptr) return dot_expanded(t.type, wrow, xf, t.cols, isa);
-    return dot_f32_row(t.type, row, xf, t.cols, isa);
+    return quant::dot_f32_unchecked(t.type, row, xf, t.cols, isa);
   }
 };
 

@@ -68,7 +68,7 @@ void ThreadPool::worker_loop(int id) {
     // Join, then check that the phase is still open (both seq_cst, against the caller's
     // close-then-read-joined_): either the caller sees this worker and waits for it, or this
     // worker sees the close and touches nothing. Reading closed_ == false from the store made
-    // when a phase was posted also makes that phase's fn_ and n_ visible, whichever phase
+    // when a phase was posted also makes that phase's fn_ and segments visible, whichever phase
     // this worker woke up for.
     joined_.fetch_add(1);
     if (!closed_.load()) run_items(id);
@@ -88,7 +88,6 @@ void ThreadPool::parallel_for(std::size_t n, const std::function<void(std::size_
   {
     std::lock_guard<std::mutex> lock(mu_);
     fn_ = &fn;
-    n_ = n;
     const std::size_t S = segments_.size();
     for (std::size_t k = 0; k < S; ++k) {
       segments_[k].next.store(n * k / S, std::memory_order_relaxed);

@@ -46,7 +46,6 @@ class ThreadPool {
   std::mutex mu_;
   std::condition_variable start_cv_, done_cv_;
   const std::function<void(std::size_t, int)>* fn_ = nullptr;
-  std::size_t n_ = 0;
   struct alignas(64) Segment {  // own cache line: claimed by its owner item after item
     std::atomic<std::size_t> next{0};
     std::size_t end = 0;

@@ -28,6 +28,10 @@ void check_isa(Isa isa, const char* what) {
 float dot_f32(Type t, const void* row, const float* x, std::int64_t n, Isa isa) {
   check_row_length(t, n, "dot_f32");
   check_isa(isa, "dot_f32");
+  return dot_f32_unchecked(t, row, x, n, isa);
+}
+
+float dot_f32_unchecked(Type t, const void* row, const float* x, std::int64_t n, Isa isa) {
   const auto* r = static_cast<const std::uint8_t*>(row);
   const int id = static_cast<int>(t);
   float out = 0;

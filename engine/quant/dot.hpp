@@ -28,6 +28,10 @@ Isa best_isa();               // avx2 where supported, else scalar
 // Throws std::invalid_argument for a bad n or an unsupported isa.
 float dot_f32(Type t, const void* row, const float* x, std::int64_t n, Isa isa = best_isa());
 float dot_q8k(Type t, const void* row, const BlockQ8K* x, std::int64_t n, Isa isa = best_isa());
+// dot_f32 without the checks, for inner loops whose caller has checked the row's length and
+// the ISA once (the CPU engine at load: an exact-mode decode layer makes ~16,000 short row dots,
+// and per-call checks showed in its time). Same result as dot_f32 for valid arguments.
+float dot_f32_unchecked(Type t, const void* row, const float* x, std::int64_t n, Isa isa);
 
 // Bound on |dot_f32(avx2) - dot_f32(scalar)|. Both compute fl(sum p_i) of the same products
 // p_i = w_i * x_i (w_i bit-identical). Any summation order, with or without FMA, has

@@ -1,85 +1,42 @@
 // AVX2 kernels, compiled for AVX2+FMA by function attribute and only called when the CPU has
 // them (dot.cpp checks __builtin_cpu_supports). dot_q8k kernels compute the same exact integer
 // sums as dot_scalar.cpp and finish each block with the shared f32 steps of dot_impl.hpp.
-#include <immintrin.h>
-
 #include <cstring>
 
+#include "engine/quant/avx2.hpp"
 #include "engine/quant/dot_impl.hpp"
 #include "engine/quant/scales.hpp"
 #include "engine/quant/types.hpp"
 
-#define PV_AVX2 __attribute__((target("avx2,fma")))
-
 namespace pv::engine::quant::detail {
 namespace {
 
-PV_AVX2 inline std::int32_t hsum_i32(__m256i v) {
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
-  return _mm_cvtsi128_si32(s);
-}
+using namespace avx2;
 
-PV_AVX2 inline float hsum_f32(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
-// acc += (scale * q) * x for 32 values; q are unsigned bytes minus `bias`, w = s*(q-bias) or
-// s*q - m exactly as the scalar dequantisation evaluates it (mul then sub, never fused).
-PV_AVX2 inline void fma32_affine(const std::uint8_t* q, float s, float m, const float* x, __m256* acc) {
-  const __m256 vs = _mm256_set1_ps(s), vm = _mm256_set1_ps(m);
-  for (int g = 0; g < 4; ++g) {
-    const __m256i qi = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q + 8 * g)));
-    const __m256 w = _mm256_sub_ps(_mm256_mul_ps(vs, _mm256_cvtepi32_ps(qi)), vm);
-    acc[g] = _mm256_fmadd_ps(w, _mm256_loadu_ps(x + 8 * g), acc[g]);
-  }
-}
-
-// acc += (scale * q) * x for 16 signed values.
-PV_AVX2 inline void fma16_signed(const std::int8_t* q, float s, const float* x, __m256* acc) {
-  const __m256 vs = _mm256_set1_ps(s);
-  for (int g = 0; g < 2; ++g) {
-    const __m256i qi = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q + 8 * g)));
-    acc[g] = _mm256_fmadd_ps(_mm256_mul_ps(vs, _mm256_cvtepi32_ps(qi)), _mm256_loadu_ps(x + 8 * g), acc[g]);
-  }
-}
-
-// The 256 Q6_K values of one block in value order: q - bias (bias 32: signed values, 0: raw).
-PV_AVX2 void q6k_values(const BlockQ6K& b, std::int8_t* out, char bias) {
-  const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3), k32 = _mm256_set1_epi8(bias);
+// The 256 Q6_K values of the block at blk in value order: q - bias (bias 32: signed values, 0: raw).
+PV_AVX2 void q6k_values(const std::uint8_t* blk, std::int8_t* out, char bias) {
+  const __m256i vb = _mm256_set1_epi8(bias);
   for (int h = 0; h < 2; ++h) {
-    const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h));
-    const __m256i ql1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h + 32));
-    const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * h));
-    const __m256i lo[4] = {_mm256_and_si256(ql0, m4), _mm256_and_si256(ql1, m4),
-                           _mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4),
-                           _mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4)};
-    for (int k = 0; k < 4; ++k) {
-      const __m256i hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), m2), 4);
-      const __m256i q = _mm256_sub_epi8(_mm256_or_si256(lo[k], hi), k32);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 128 * h + 32 * k), q);
-    }
+    const Q6kHalf v = q6k_half(blk, h);
+    for (int k = 0; k < 4; ++k)
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 128 * h + 32 * k), _mm256_sub_epi8(q6k_run(v, k), vb));
   }
 }
 
+// The f32 kernels read each block in place: copying it to the stack first made the 32-byte
+// loads straddle the copy's stores, which defeats store forwarding (a quarter of the exact
+// mode's decode time).
 PV_AVX2 float f32_q4k(const std::uint8_t* row, const float* x, std::int64_t nb) {
   __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-  BlockQ4K b;
   alignas(32) std::uint8_t q[QK_K];
-  const __m256i m4 = _mm256_set1_epi8(0x0F);
   for (std::int64_t i = 0; i < nb; ++i) {
-    std::memcpy(&b, row + i * sizeof(BlockQ4K), sizeof b);
-    const float d = f16_to_f32(b.d), dmin = f16_to_f32(b.dmin);
-    const ScaleMin s = unpack_q4k_scales(b.scales);
-    for (int c = 0; c < 4; ++c) {
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
-      _mm256_store_si256(reinterpret_cast<__m256i*>(q + 64 * c), _mm256_and_si256(v, m4));
-      _mm256_store_si256(reinterpret_cast<__m256i*>(q + 64 * c + 32), _mm256_and_si256(_mm256_srli_epi16(v, 4), m4));
-    }
+    const std::uint8_t* blk = row + i * sizeof(BlockQ4K);  // d, dmin, scales[12], qs[128]
+    std::uint16_t dh, mh;
+    std::memcpy(&dh, blk, 2);
+    std::memcpy(&mh, blk + 2, 2);
+    const float d = f16_to_f32(dh), dmin = f16_to_f32(mh);
+    const ScaleMin s = unpack_q4k_scales(blk + 4);
+    q4k_quants(blk + 16, q);
     const float* xb = x + i * QK_K;
     for (int j = 0; j < 8; ++j)
       fma32_affine(q + 32 * j, d * static_cast<float>(s.sc[j]), dmin * static_cast<float>(s.m[j]), xb + 32 * j, acc);
@@ -89,14 +46,15 @@ PV_AVX2 float f32_q4k(const std::uint8_t* row, const float* x, std::int64_t nb) 
 
 PV_AVX2 float f32_q6k(const std::uint8_t* row, const float* x, std::int64_t nb) {
   __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-  BlockQ6K b;
   alignas(32) std::int8_t q[QK_K];
   for (std::int64_t i = 0; i < nb; ++i) {
-    std::memcpy(&b, row + i * sizeof(BlockQ6K), sizeof b);
-    q6k_values(b, q, 32);
-    const float d = f16_to_f32(b.d);
-    for (int j = 0; j < 16; ++j)
-      fma16_signed(q + 16 * j, d * static_cast<float>(b.scales[j]), x + i * QK_K + 16 * j, acc);
+    const std::uint8_t* blk = row + i * sizeof(BlockQ6K);  // ql[128], qh[64], scales[16], d
+    q6k_values(blk, q, 32);
+    std::uint16_t dh;
+    std::memcpy(&dh, blk + 208, 2);
+    const float d = f16_to_f32(dh);
+    const auto* scales = reinterpret_cast<const std::int8_t*>(blk + 192);
+    for (int j = 0; j < 16; ++j) fma16_signed(q + 16 * j, d * static_cast<float>(scales[j]), x + i * QK_K + 16 * j, acc);
   }
   return hsum_f32(_mm256_add_ps(acc[0], acc[1]));
 }
@@ -152,7 +110,7 @@ PV_AVX2 float q8k_q6k(const std::uint8_t* row, const BlockQ8K* x, std::int64_t n
   alignas(32) std::int8_t q[QK_K];
   for (std::int64_t i = 0; i < nb; ++i) {
     std::memcpy(&b, row + i * sizeof(BlockQ6K), sizeof b);
-    q6k_values(b, q, 0);  // raw q in [0, 63]: a valid unsigned maddubs operand
+    q6k_values(row + i * sizeof(BlockQ6K), q, 0);  // raw q in [0, 63]: a valid unsigned maddubs operand
     __m256i sum = _mm256_setzero_si256();
     const __m256i ones = _mm256_set1_epi8(1);
     for (int k = 0; k < 8; ++k) {  // 32 values, two scales

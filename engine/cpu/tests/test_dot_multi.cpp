@@ -101,9 +101,9 @@ TEST_CASE("dot_q8k_pair is bit-identical to quant::dot_q8k per row") {
   }
 }
 
-// dot_f32_row (the exact mode's single-token row dot) and dot_f32_row_pair equal
-// quant::dot_f32, bit for bit.
-TEST_CASE("dot_f32_row is bit-identical to quant::dot_f32") {
+// dot_f32_row_pair (the exact mode's gate and up rows of one token) equals quant::dot_f32 for
+// each row, bit for bit.
+TEST_CASE("dot_f32_row_pair is bit-identical to quant::dot_f32") {
   const std::uint64_t seed = 95;
   INFO("seed " << seed);
   synth::Rng rng(seed);
@@ -119,7 +119,6 @@ TEST_CASE("dot_f32_row is bit-identical to quant::dot_f32") {
           for (int b = 0; b < n / 256; ++b)
             for (int j = 4; j < 16; ++j) row[std::size_t(b) * 144 + j] = static_cast<std::uint8_t>(rng.below(256));
         for (quant::Isa isa : {quant::Isa::scalar, quant::best_isa()}) {
-          const float got = cpu::dot_f32_row(t, row.data(), x.data(), n, isa);
           const float ref = quant::dot_f32(t, row.data(), x.data(), n, isa);
           // the pair kernel: this row as either member of a pair with a second random row
           std::vector<float> src2(n);
@@ -127,6 +126,7 @@ TEST_CASE("dot_f32_row is bit-identical to quant::dot_f32") {
           std::vector<std::uint8_t> row2(row.size());
           quant::quantize_row(t, src2.data(), row2.data(), n);
           const float ref2 = quant::dot_f32(t, row2.data(), x.data(), n, isa);
+          INFO(quant::name(t) << " n " << n << " trial " << trial << " isa " << quant::to_string(isa));
           float pa = 0, pb = 0;
           cpu::dot_f32_row_pair(t, row.data(), row2.data(), x.data(), n, &pa, &pb, isa);
           REQUIRE(std::memcmp(&pa, &ref, 4) == 0);
@@ -134,9 +134,6 @@ TEST_CASE("dot_f32_row is bit-identical to quant::dot_f32") {
           cpu::dot_f32_row_pair(t, row2.data(), row.data(), x.data(), n, &pa, &pb, isa);
           REQUIRE(std::memcmp(&pa, &ref2, 4) == 0);
           REQUIRE(std::memcmp(&pb, &ref, 4) == 0);
-          INFO(quant::name(t) << " n " << n << " trial " << trial << " isa " << quant::to_string(isa) << ": " << got
-                              << " vs " << ref);
-          REQUIRE(std::memcmp(&got, &ref, 4) == 0);
         }
       }
     }
