@@ -239,6 +239,17 @@ __device__ __forceinline__ bool join_subtrees(float* part, float (&v)[N], bool a
   return true;
 }
 
+// f(i, row, pair) for a thread's results i = 0..7 of a 16-row tile at row0: pair column i / 4,
+// MMA result i % 4 (mma_tile.cuh), for the pairs below cnt.
+template <class F>
+__device__ __forceinline__ void for_each_result(int row0, int cnt, int g, int t, F f) {
+#pragma unroll
+  for (int i = 0; i < 8; ++i) {
+    const int c = 8 * (i / 4) + mma_result_col(i % 4, t);
+    if (c < cnt) f(i, row0 + mma_result_row(i % 4, g), c);
+  }
+}
+
 // Subtree b (of 8) of the gate and up rows' dots for NT 8-pair columns: v[nt * 4 + i] gate,
 // v[8 + nt * 4 + i] up, i in the MMA result layout. One warp covers both columns, so a row's
 // quants and scales, loaded once per unit, serve twice the results.
@@ -297,11 +308,7 @@ __global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedAr
   float* part = reinterpret_cast<float*>(smem);
   float* act = part + kPartFloats;  // [kBM][kGuRows]
   if (join_subtrees<8>(part, v, true))
-#pragma unroll
-    for (int i = 0; i < 8; ++i) {
-      const int r = g + 8 * ((i % 4) >> 1), c = 8 * (i / 4) + 2 * t + (i & 1);
-      if (c < tl.cnt) act[c * kGuRows + r] = silu(v[i]) * v[8 + i];
-    }
+    for_each_result(0, tl.cnt, g, t, [&](int i, int r, int c) { act[c * kGuRows + r] = silu(v[i]) * v[8 + i]; });
   __syncthreads();
   for (int i = tid; i < tl.cnt * kGuRows; i += kTileThreads) {
     const int p = i / kGuRows, r = i - p * kGuRows;
@@ -356,7 +363,7 @@ __global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs 
   __syncthreads();
   decode_row_scales<kT>(smem, L, 0, kDnRows, a.down, tl.e, r0);
   __syncthreads();
-  const int rg = 16 * (warp & 3) + g;
+  const int strip = 16 * (warp & 3), rg = strip + g;
   const RowView ra = row_view(smem, L, rg, a.down, tl.e, r0 + rg);
   const RowView rb = row_view(smem, L, rg + 8, a.down, tl.e, r0 + rg + 8);
   const TileX x = tile_x(smem, L, F);
@@ -367,11 +374,7 @@ __global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs 
   float* part = reinterpret_cast<float*>(smem);
   float* ytile = part + kPartFloats;  // [kBM][kDnRows]
   if (join_subtrees<2>(part, v, true))
-#pragma unroll
-    for (int i = 0; i < 8; ++i) {
-      const int r = rg + 8 * ((i % 4) >> 1), c = 8 * (i / 4) + 2 * t + (i & 1);
-      if (c < tl.cnt) ytile[c * kDnRows + r] = v[i];
-    }
+    for_each_result(strip, tl.cnt, g, t, [&](int i, int r, int c) { ytile[c * kDnRows + r] = v[i]; });
   __syncthreads();
   for (int i = tid; i < tl.cnt * kDnRows; i += kTileThreads) {
     const int p = i / kDnRows, r = i - p * kDnRows;

@@ -34,6 +34,10 @@ struct RowView {
   const float4* rs;  // [units]
 };
 
+// Result i (0..3) of a thread's 16 x 8 tile in the layout above: its row and its pair column.
+__device__ __forceinline__ int mma_result_row(int i, int g) { return g + 8 * (i >> 1); }
+__device__ __forceinline__ int mma_result_col(int i, int t) { return 2 * t + (i & 1); }
+
 __device__ __forceinline__ void mma_s8_k32(int (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0, std::uint32_t b1) {
   asm("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%10,%10,%10,%10};\n"
       : "=r"(c[0]), "=r"(c[1]), "=r"(c[2]), "=r"(c[3])
@@ -80,7 +84,7 @@ struct UnitTile<kQ4_K, NT> {
       mma_s8_k32(ch, hi, ld32(xq + 32), ld32(xq + 48));
 #pragma unroll
       for (int j = 0; j < 2; ++j) {
-        const int c = col0 + 8 * nt + 2 * t + j;
+        const int c = col0 + 8 * nt + mma_result_col(j, t);
         const float2 d = *reinterpret_cast<const float2*>(x.d + c * g32 + 2 * u);
         const float2 sd = *reinterpret_cast<const float2*>(x.sd + c * g32 + 2 * u);
         v[nt][j] = q4k_unit_value(sa, d.x, d.y, sd.x, sd.y, cl[j], ch[j]);
@@ -124,7 +128,7 @@ struct UnitTile<kQ6_K, NT> {
       for (int i = 0; i < 4; ++i) mma_s8_k16(c[i], qa[i], qb[i], ld32(xq + 32 * i));
 #pragma unroll
       for (int j = 0; j < 2; ++j) {
-        const int col = col0 + 8 * nt + 2 * t + j;
+        const int col = col0 + 8 * nt + mma_result_col(j, t);
         const float4 d = *reinterpret_cast<const float4*>(x.d + col * g32 + (base >> 5));  // groups base/32 + i
         v[nt][j] = q6k_unit_value(sa, d.x, d.y, d.z, d.w, c[0][j], c[1][j], c[2][j], c[3][j]);
         v[nt][2 + j] = q6k_unit_value(sb, d.x, d.y, d.z, d.w, c[0][2 + j], c[1][2 + j], c[2][2 + j], c[3][2 + j]);
@@ -162,7 +166,7 @@ struct UnitTile<kQ8_0, NT> {
       mma_s8_k32(c[1], q[1], ld32(xq + 32), ld32(xq + 48));
 #pragma unroll
       for (int j = 0; j < 2; ++j) {
-        const float2 d = *reinterpret_cast<const float2*>(x.d + (col0 + 8 * nt + 2 * t + j) * g32 + 2 * u);
+        const float2 d = *reinterpret_cast<const float2*>(x.d + (col0 + 8 * nt + mma_result_col(j, t)) * g32 + 2 * u);
         v[nt][j] = q8_0_unit_value(sa.x, sa.y, d.x, d.y, c[0][j], c[1][j]);
         v[nt][2 + j] = q8_0_unit_value(sb.x, sb.y, d.x, d.y, c[0][2 + j], c[1][2 + j]);
       }
