@@ -139,6 +139,15 @@ __host__ __device__ inline TileLayout tile_layout(int rows, std::size_t row_byte
 }
 constexpr bool reads_sd(int type) { return type == kQ4_K; }
 
+// The layouts of the two tile kernels (host: launch size; device: where things are).
+__host__ __device__ inline TileLayout gate_up_layout(const GroupedArgs& a) {
+  return tile_layout(2 * kGuRows, a.gate.row_bytes > a.up.row_bytes ? a.gate.row_bytes : a.up.row_bytes, a.hidden,
+                     reads_sd(a.gate.type) || reads_sd(a.up.type));
+}
+__host__ __device__ inline TileLayout down_layout(const GroupedArgs& a) {
+  return tile_layout(kDnRows, a.down.row_bytes, a.ffn, reads_sd(a.down.type));
+}
+
 struct Tile { int e, start, cnt; };
 __device__ __forceinline__ Tile tile_of(const GroupedArgs& a) {
   const int i = blockIdx.y;
@@ -284,8 +293,7 @@ __global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedAr
   if (int(blockIdx.y) >= a.tiles[0]) return;
   const Tile tl = tile_of(a);
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, t = lane & 3, H = a.hidden;
-  const TileLayout L = tile_layout(2 * kGuRows, a.gate.row_bytes > a.up.row_bytes ? a.gate.row_bytes : a.up.row_bytes,
-                                   H, reads_sd(kTG) || reads_sd(kTU));
+  const TileLayout L = gate_up_layout(a);
   if (tid < kBM) pid[tid] = tid < tl.cnt ? a.sorted[tl.start + tid] : -1;
   const int r0 = blockIdx.x * kGuRows;
   stage_rows(smem, L, 0, kGuRows, a.gate, tl.e, r0);
@@ -353,7 +361,7 @@ __global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs 
   if (int(blockIdx.y) >= a.tiles[0]) return;
   const Tile tl = tile_of(a);
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, t = lane & 3, F = a.ffn;
-  const TileLayout L = tile_layout(kDnRows, a.down.row_bytes, F, reads_sd(kT));
+  const TileLayout L = down_layout(a);
   if (tid < kBM) pid[tid] = tid < tl.cnt ? a.sorted[tl.start + tid] : -1;
   const int r0 = blockIdx.x * kDnRows;
   stage_rows(smem, L, 0, kDnRows, a.down, tl.e, r0);
@@ -410,12 +418,6 @@ void with_kernels(const GroupedArgs& a, F f) {
     });
   });
 }
-
-TileLayout gate_up_layout(const GroupedArgs& a) {
-  return tile_layout(2 * kGuRows, std::max(a.gate.row_bytes, a.up.row_bytes), a.hidden,
-                     reads_sd(a.gate.type) || reads_sd(a.up.type));
-}
-TileLayout down_layout(const GroupedArgs& a) { return tile_layout(kDnRows, a.down.row_bytes, a.ffn, reads_sd(a.down.type)); }
 
 }  // namespace
 
