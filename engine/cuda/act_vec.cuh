@@ -67,21 +67,6 @@ __device__ __forceinline__ float tree32(float (&v)[32]) {
   return v[0];
 }
 
-// row_dot_q8 / row_dot_f of a row from its U unit values u[0..U) (shared; clobbered): lane
-// i's running sum 0 + u_i + u_{i+32} + ..., then the butterfly. The loops stay rolled: this
-// runs once per row, and unrolled it was a third of the fused kernel's code.
-__device__ __forceinline__ float tree_sum_units(float* u, int U) {
-  const int L = min(U, 32);
-#pragma unroll 1
-  for (int i = 0; i < L; ++i) u[i] = __fadd_rn(0.f, u[i]);
-#pragma unroll 1
-  for (int k = 32; k < U; ++k) u[k & 31] = __fadd_rn(u[k & 31], u[k]);  // each lane's units in order
-  float v[32];
-#pragma unroll
-  for (int i = 0; i < 32; ++i) v[i] = i < L ? u[i] : 0.f;
-  return tree32(v);
-}
-
 // row_dot_q8's order for a thread that visits the lanes one at a time (the grouped tensor-core
 // tiles, where a thread holds N results and walks the units). The butterfly is a binary tree
 // whose first level joins lanes l and l ^ 16, then l ^ 8, ..., so in bit-reversed order the

@@ -39,6 +39,17 @@ __device__ __forceinline__ uint4 load16_a2(const std::uint8_t* p) {
   v.w = s[6] | (std::uint32_t(s[7]) << 16);
   return v;
 }
+// The same 16 bytes from five aligned words and funnel shifts (5 loads, not 8). It reads up to 4
+// bytes past the 16, so only for fields with room behind them inside their block: Q6_K's ql and
+// qh runs end at least 18 bytes before the block does.
+__device__ __forceinline__ uint4 load16_a2_words(const std::uint8_t* p) {
+  const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p);
+  const std::uint32_t* w = reinterpret_cast<const std::uint32_t*>(a & ~std::uintptr_t(3));
+  const unsigned sh = 8u * unsigned(a & 3);  // 0 or 16
+  const std::uint32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4];
+  return make_uint4(__funnelshift_r(w0, w1, sh), __funnelshift_r(w1, w2, sh), __funnelshift_r(w2, w3, sh),
+                    __funnelshift_r(w3, w4, sh));
+}
 
 // Q4_K 6-bit scale and min of sub-block j (0..7) from the 12 packed bytes at header bytes 4..15
 // (words hdr.y, hdr.z, hdr.w). j may be a run-time value: one PRMT per byte picked.
@@ -95,9 +106,9 @@ __device__ __forceinline__ float dot_unit_q4k(const std::uint8_t* row, int u, co
 __device__ __forceinline__ float dot_unit_q6k(const std::uint8_t* row, int u, const float* xs) {
   const std::uint8_t* blk = row + (u >> 2) * 210;
   const int h = (u >> 1) & 1, l0 = 16 * (u & 1);
-  const uint4 la = load16_a2(blk + 64 * h + l0);
-  const uint4 lb = load16_a2(blk + 64 * h + 32 + l0);
-  const uint4 hh = load16_a2(blk + 128 + 32 * h + l0);
+  const uint4 la = load16_a2_words(blk + 64 * h + l0);
+  const uint4 lb = load16_a2_words(blk + 64 * h + 32 + l0);
+  const uint4 hh = load16_a2_words(blk + 128 + 32 * h + l0);
   const signed char* sc = reinterpret_cast<const signed char*>(blk + 192 + 8 * h + (u & 1));
   const float d = h2f(*reinterpret_cast<const unsigned short*>(blk + 208));
   const int base = 256 * (u >> 2) + 128 * h + l0;

@@ -22,9 +22,10 @@ struct QX {
   const int* s16;        // [n/16]
 };
 
-__device__ __forceinline__ int xword(const QX& x, int i) {  // 4 int8 at value i (i % 4 == 0)
-  return *reinterpret_cast<const int*>(x.q + xpb(i));
-}
+// 16 int8 at value i (i % 16 == 0) in one load: xpb keeps 16-value groups contiguous and
+// 16-byte aligned (QX vectors start 16-byte aligned).
+__device__ __forceinline__ int4 xwords16(const QX& x, int i) { return *reinterpret_cast<const int4*>(x.q + xpb(i)); }
+__device__ __forceinline__ int int_of(const int4& v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
 
 // The f32 tails of the q8 unit dots, from their exact integer sums and the row's scales for the
 // unit, premultiplied (d * sc, dmin * m: once per row and unit, not per activation vector).
@@ -91,22 +92,25 @@ __device__ __forceinline__ float dot_q8_q4k(const std::uint8_t* row, int u, cons
 __device__ __forceinline__ float dot_q8_q6k(const std::uint8_t* row, int u, const QX& x) {
   const std::uint8_t* blk = row + (u >> 2) * 210;
   const int h = (u >> 1) & 1, l0 = 16 * (u & 1);
-  const uint4 la = load16_a2(blk + 64 * h + l0);
-  const uint4 lb = load16_a2(blk + 64 * h + 32 + l0);
-  const uint4 hh = load16_a2(blk + 128 + 32 * h + l0);
+  const uint4 la = load16_a2_words(blk + 64 * h + l0);
+  const uint4 lb = load16_a2_words(blk + 64 * h + 32 + l0);
+  const uint4 hh = load16_a2_words(blk + 128 + 32 * h + l0);
   const int base = 256 * (u >> 2) + 128 * h + l0;
+  const int4 x0 = xwords16(x, base), x1 = xwords16(x, base + 32), x2 = xwords16(x, base + 64),
+             x3 = xwords16(x, base + 96);
   int g0 = 0, g1 = 0, g2 = 0, g3 = 0;
 #pragma unroll
   for (int w = 0; w < 4; ++w) {
     const std::uint32_t A = word_of(la, w), B = word_of(lb, w), H = word_of(hh, w);
-    g0 = __dp4a(int((A & 0x0F0F0F0Fu) | ((H & 0x03030303u) << 4)), xword(x, base + 4 * w), g0);
-    g1 = __dp4a(int((B & 0x0F0F0F0Fu) | (((H >> 2) & 0x03030303u) << 4)), xword(x, base + 32 + 4 * w), g1);
-    g2 = __dp4a(int(((A >> 4) & 0x0F0F0F0Fu) | (((H >> 4) & 0x03030303u) << 4)), xword(x, base + 64 + 4 * w), g2);
-    g3 = __dp4a(int(((B >> 4) & 0x0F0F0F0Fu) | (((H >> 6) & 0x03030303u) << 4)), xword(x, base + 96 + 4 * w), g3);
+    g0 = __dp4a(int((A & 0x0F0F0F0Fu) | ((H & 0x03030303u) << 4)), int_of(x0, w), g0);
+    g1 = __dp4a(int((B & 0x0F0F0F0Fu) | (((H >> 2) & 0x03030303u) << 4)), int_of(x1, w), g1);
+    g2 = __dp4a(int(((A >> 4) & 0x0F0F0F0Fu) | (((H >> 4) & 0x03030303u) << 4)), int_of(x2, w), g2);
+    g3 = __dp4a(int(((B >> 4) & 0x0F0F0F0Fu) | (((H >> 6) & 0x03030303u) << 4)), int_of(x3, w), g3);
   }
   const int b16 = base >> 4;
-  const float* xd = x.d + (base >> 5);  // groups base/32 + i
-  return q6k_unit_value(q6k_unit_scales(blk, u), xd[0], xd[1], xd[2], xd[3], g0 - 32 * x.s16[b16],
+  // x's scales of groups base/32 .. base/32 + 3: one 16-byte load (base/32 is a multiple of 4).
+  const float4 xd = *reinterpret_cast<const float4*>(x.d + (base >> 5));
+  return q6k_unit_value(q6k_unit_scales(blk, u), xd.x, xd.y, xd.z, xd.w, g0 - 32 * x.s16[b16],
                         g1 - 32 * x.s16[b16 + 2], g2 - 32 * x.s16[b16 + 4], g3 - 32 * x.s16[b16 + 6]);
 }
 
@@ -118,10 +122,11 @@ __device__ __forceinline__ float dot_q8_q8_0(const std::uint8_t* row, int u, con
     const std::uint8_t* blk = row + (2 * u + b) * 34;
     d[b] = h2f(*reinterpret_cast<const unsigned short*>(blk));
     const uint4 q0 = load16_a2(blk + 2), q1 = load16_a2(blk + 18);
+    const int4 xa = xwords16(x, 64 * u + 32 * b), xb = xwords16(x, 64 * u + 32 * b + 16);
     s[b] = 0;
 #pragma unroll
     for (int w = 0; w < 8; ++w)
-      s[b] = __dp4a(int(w < 4 ? word_of(q0, w) : word_of(q1, w - 4)), xword(x, 64 * u + 32 * b + 4 * w), s[b]);
+      s[b] = __dp4a(int(w < 4 ? word_of(q0, w) : word_of(q1, w - 4)), w < 4 ? int_of(xa, w) : int_of(xb, w - 4), s[b]);
   }
   return q8_0_unit_value(d[0], d[1], x.d[2 * u], x.d[2 * u + 1], s[0], s[1]);
 }

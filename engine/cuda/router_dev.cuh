@@ -18,8 +18,22 @@ __device__ __forceinline__ float dot4_rn(const float4& a, const float4& b) {
   return __fmaf_rn(a.w, b.w, __fmaf_rn(a.z, b.z, __fmaf_rn(a.y, b.y, __fmul_rn(a.x, b.x))));
 }
 
+// RMSNorm's scale from the sum of squares ss of n4 float4s, and its application to 4 values with
+// their weights g (the fused kernel's block_norm_logits calls these too).
+__device__ __forceinline__ float rms_scale(float ss, int n4, float eps) {
+  return 1.f / sqrtf(__fadd_rn(__fdiv_rn(ss, float(4 * n4)), eps));
+}
+__device__ __forceinline__ float4 rms_apply(float4 v, float scale, const float4& g) {
+  v.x = __fmul_rn(__fmul_rn(v.x, scale), g.x);
+  v.y = __fmul_rn(__fmul_rn(v.y, scale), g.y);
+  v.z = __fmul_rn(__fmul_rn(v.z, scale), g.z);
+  v.w = __fmul_rn(__fmul_rn(v.w, scale), g.w);
+  return v;
+}
+
 // x = RMSNorm(h) * w for one token of H4 float4s: x goes to shared memory; h is read through
-// L2 (__ldcg), since inside the fused stack another block wrote it.
+// L2 (__ldcg), since inside the fused stack another block wrote it. Lane l adds the squares of
+// float4s l, l + 32, ... in order, then the butterfly.
 __device__ __forceinline__ void warp_rms_norm(const float4* h, const float4* w, float4* x, int H4, float eps,
                                               int lane) {
   float ss = 0.f;
@@ -29,17 +43,8 @@ __device__ __forceinline__ void warp_rms_norm(const float4* h, const float4* w, 
     x[i] = v;
     ss = __fadd_rn(ss, dot4_rn(v, v));
   }
-  ss = warp_sum(ss);
-  const float scale = 1.f / sqrtf(__fadd_rn(__fdiv_rn(ss, float(4 * H4)), eps));
-  for (int i = lane; i < H4; i += 32) {
-    const float4 g = __ldg(w + i);
-    float4 v = x[i];
-    v.x = __fmul_rn(__fmul_rn(v.x, scale), g.x);
-    v.y = __fmul_rn(__fmul_rn(v.y, scale), g.y);
-    v.z = __fmul_rn(__fmul_rn(v.z, scale), g.z);
-    v.w = __fmul_rn(__fmul_rn(v.w, scale), g.w);
-    x[i] = v;
-  }
+  const float scale = rms_scale(warp_sum(ss), H4, eps);
+  for (int i = lane; i < H4; i += 32) x[i] = rms_apply(x[i], scale, __ldg(w + i));
 }
 
 // Logits of one router row against NT normalised tokens (x + t * H4, t < nt): the row is read
@@ -101,7 +106,8 @@ __device__ __forceinline__ void rank_select(const float* pz, int E, int K, std::
     const float p = own ? pz[e] : 0.f;
     int rank = 0;
     if (own)
-      for (int o = part; o < E; o += g) {
+#pragma unroll 8
+      for (int o = part; o < E; o += g) {  // unrolled: the loads of 8 comparisons in flight
         const float q = pz[o];
         rank += (q > p) || (q == p && o < e);
       }

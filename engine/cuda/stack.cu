@@ -36,10 +36,15 @@ constexpr int kMaxTokens = kWarps;  // a warp per token in phase R
 constexpr int kGuDepth = 4, kDnDepth = 4;
 constexpr int kStaticSmemReserve = 1024;  // the kernel's static shared memory (checked at start-up)
 constexpr int kDnChunk = 8;  // down rows of one (token, row) item staged at once (any k: in chunks)
-// Floats of one warp's phase-D scratch: the unit values of a chunk's rows, then their sums.
-__host__ __device__ constexpr int scratch_floats(int ffn) { return kDnChunk * (ffn / 64 + 1); }
+// Floats of one warp's phase-D scratch: the unit values of a chunk's rows.
+__host__ __device__ constexpr int scratch_floats(int ffn) { return kDnChunk * (ffn / 64); }
 
 __host__ __device__ constexpr std::size_t align16(std::size_t n) { return (n + 15) & ~std::size_t(15); }
+// float4 terms per lane of a norm or a logit (block_norm_logits), and the shared memory they are parked in.
+__host__ __device__ constexpr int logit_terms(int hidden) { return (hidden / 4 + 31) / 32; }
+__host__ __device__ constexpr std::size_t logit_part_bytes(int tokens, int hidden) {
+  return std::size_t(tokens) * logit_terms(hidden) * 32 * 4;
+}
 
 // Item range [lo, hi) of block b when n items are split evenly over nb blocks.
 struct Range { long long lo, hi; };
@@ -94,27 +99,87 @@ struct Smem {
   unsigned char* u;  // phase R: normalised tokens; G: gate/up ring; D: down ring
 };
 
+// Phase R's norm and logits, spread over the block's warps. warp_rms_norm's lane l adds the
+// squares of float4s i = l, l + 32, ... in order, and warp_logits's lane l adds dot4(row[i], x[i])
+// in the same order. Here term j of every lane (i = l + 32 j) belongs to warp j % kWarps, which
+// issues its loads of h, the norm weights and the first router row at once (one round trip to
+// L2, not one per step); the terms are parked in shared memory and warp t adds token t's in
+// order, then the same butterfly: bitwise warp_rms_norm and warp_logits. Block b computes the
+// router rows e = b, b + gridDim.x, ... for every token.
+__device__ __forceinline__ void block_norm_logits(const StackArgs& a, const StackLayer& L, const float* h,
+                                                  const Smem& s, int lane, int warp) {
+  const int T = a.tokens, H4 = a.hidden / 4, E = a.n_experts, nterm = logit_terms(a.hidden);
+  float4* xs = reinterpret_cast<float4*>(s.u);
+  float* part = reinterpret_cast<float*>(s.u + align16(std::size_t(T) * a.hidden * 4));  // [T][nterm][32]
+  const float4 *h4 = reinterpret_cast<const float4*>(h), *w4 = reinterpret_cast<const float4*>(L.norm),
+               *r4 = reinterpret_cast<const float4*>(L.router);
+  auto term = [&](int t, int j) -> float& { return part[(t * nterm + j) * 32 + lane]; };
+  auto has = [&](int j) { return j < nterm && lane + 32 * j < H4; };
+  // A warp's first term's weights and router value, loaded together with h.
+  const int i0 = lane + 32 * warp;
+  float4 g0{}, r0{};
+  if (has(warp)) {
+    g0 = __ldg(w4 + i0);
+    if (int(blockIdx.x) < E) r0 = __ldg(r4 + (size_t)blockIdx.x * H4 + i0);
+  }
+  for (int j = warp; j < nterm; j += kWarps)
+    if (has(j))
+      for (int t = 0; t < T; ++t) {
+        const float4 v = __ldcg(h4 + (size_t)t * H4 + lane + 32 * j);
+        xs[t * H4 + lane + 32 * j] = v;
+        term(t, j) = dot4_rn(v, v);
+      }
+  // Fault::cuda_reduction_race drops this barrier: the sums below then read squares that other
+  // warps may not have written yet.
+  if (!a.racy) __syncthreads();
+  __shared__ float scale[kMaxTokens];
+  auto sum_terms = [&](int t) {  // warp t: the lane sums of token t's terms in order, then the butterfly
+    float acc = 0.f;
+    for (int j = 0; has(j); ++j) acc = __fadd_rn(acc, term(t, j));
+    return warp_sum(acc);
+  };
+  if (warp < T) {
+    const float ss = sum_terms(warp);
+    if (lane == 0) scale[warp] = rms_scale(ss, H4, a.eps);
+  }
+  __syncthreads();
+  // The terms of router row e (when e < E), from this warp's x terms, which the first call
+  // normalises (every block needs all of x, even one without a row).
+  auto row_terms = [&](int e, bool first) {
+    for (int j = warp; j < nterm; j += kWarps)
+      if (has(j)) {
+        const int i = lane + 32 * j;
+        float4 r{};
+        if (e < E) r = first && j == warp ? r0 : __ldg(r4 + (size_t)e * H4 + i);
+        for (int t = 0; t < T; ++t) {
+          float4 x = xs[t * H4 + i];
+          if (first) {
+            x = rms_apply(x, scale[t], j == warp ? g0 : __ldg(w4 + i));
+            xs[t * H4 + i] = x;
+          }
+          if (e < E) term(t, j) = dot4_rn(r, x);
+        }
+      }
+    __syncthreads();
+  };
+  row_terms(blockIdx.x, true);
+  for (int e = blockIdx.x; e < E; e += gridDim.x) {
+    if (e != int(blockIdx.x)) row_terms(e, false);
+    if (warp < T) {
+      const float z = sum_terms(warp);
+      if (lane == 0) a.logits[(size_t)warp * E + e] = z;
+    }
+    __syncthreads();  // part is reused by the block's next row
+  }
+}
+
 template <bool kQ8>
 __device__ __forceinline__ void phase_router(const StackArgs& a, const StackLayer& L, const float* h, const Smem& s, int l) {
   const int T = a.tokens, H = a.hidden, H4 = H / 4, E = a.n_experts;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   float4* xs = reinterpret_cast<float4*>(s.u);
-  // The top warps normalise and the bottom ones compute logits: every warp reads tokens that
-  // other warps wrote, so the barrier below is what orders them.
-  const int t = kWarps - 1 - warp;
-  if (t < T)
-    warp_rms_norm(reinterpret_cast<const float4*>(h) + (size_t)t * H4, reinterpret_cast<const float4*>(L.norm),
-                  xs + t * H4, H4, a.eps, lane);
-  if (!a.racy) __syncthreads();
-  mark(a, l, 1);
-  const int gw = blockIdx.x * kWarps + warp, nw = gridDim.x * kWarps;
-  for (int i = gw; i < E * T; i += nw) {
-    const int e = i / T, tt = i - e * T;
-    float z[1];
-    warp_logits<1>(reinterpret_cast<const float4*>(L.router) + (size_t)e * H4, xs + tt * H4, H4, 1, lane, z);
-    if (lane == 0) a.logits[(size_t)tt * E + e] = z[0];
-  }
-  mark(a, l, 2);
+  block_norm_logits(a, L, h, s, lane, warp);
+  mark(a, l, kMarkLogits);
   grid_arrive(a.barrier);
   // While the other blocks finish their logits.
   // The experts' activation vectors: a thread per 32 values (q8: rounded onto the Q8_1 grid).
@@ -132,7 +197,7 @@ __device__ __forceinline__ void phase_router(const StackArgs& a, const StackLaye
     vec_store_group<kQ8>(v, s.x + tt * vb, H, g);
   }
   grid_wait(a.barrier, barrier_no(l, 1));
-  mark(a, l, 3);
+  mark(a, l, kMarkXBarrier);
   // Routing, in every block: softmax a warp per token, then top-k by rank with the warps
   // shared out among the tokens, and the weights renormalised by a thread each.
   const int K = a.top_k;
@@ -141,6 +206,7 @@ __device__ __forceinline__ void phase_router(const StackArgs& a, const StackLaye
                  blockIdx.x == 0 ? a.probs + ((size_t)l * T + warp) * E : nullptr, lane);
   for (int i = threadIdx.x; i < T * K; i += kThreads) { s.sel_e[i] = 0; s.sel_w[i] = 0.f; }
   __syncthreads();
+  mark(a, l, kMarkSoftmax);
   const int per = (kThreads / T) & ~31, tt = threadIdx.x / per;  // whole warps per token
   if (tt < T) rank_select(s.pz + tt * pz_stride(E), E, K, s.sel_e + tt * K, s.sel_w + tt * K, threadIdx.x - tt * per, per);
   __syncthreads();
@@ -149,7 +215,7 @@ __device__ __forceinline__ void phase_router(const StackArgs& a, const StackLaye
   __syncthreads();
   for (int i = threadIdx.x; i < T * K; i += kThreads) s.sel_w[i] = renormalised(s.sel_w[i], sums[i / K], K);
   __syncthreads();
-  mark(a, l, 4);
+  mark(a, l, kMarkRouted);
   if (blockIdx.x == 0)
     for (int i = threadIdx.x; i < T * a.top_k; i += kThreads) {
       a.experts[(size_t)l * T * a.top_k + i] = s.sel_e[i];
@@ -158,7 +224,7 @@ __device__ __forceinline__ void phase_router(const StackArgs& a, const StackLaye
 }
 
 template <bool kQ8, int kGU>
-__device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLayer& L, const Smem& s) {
+__device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLayer& L, const Smem& s, int l) {
   const int K = a.top_k, F = a.ffn, H = a.hidden;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const Range g = share((long long)a.tokens * K * F, blockIdx.x, gridDim.x);
@@ -179,6 +245,7 @@ __device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLay
     stage_row(d + gslot, row_ptr(L.up, e, r), L.up.row_bytes, lane, 32);
   };
   auto consume = [&](int n, int slot) {
+    if (n == 0) mark(a, l, kMarkGuFirst);
     int p, r;
     pair_row(n, p, r);
     const int e = s.sel_e[p];
@@ -188,6 +255,7 @@ __device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLay
     const float uv = row_dot_vec<kQ8, kGU>(L.up.type, in_slot(d + gslot, row_ptr(L.up, e, r)), x, H, lane);
     if (lane == 0) a.act[(size_t)p * F + r] = silu(gv) * uv;
   };
+  mark(a, l, kMarkGuFirst);  // again when warp 0's first rows have arrived, if it has any
   const int n = warp_items(g, warp);
   warp_pipeline_start(n, a.gu_depth, stage);
   warp_pipeline_run(n, a.gu_depth, stage, consume);
@@ -195,8 +263,9 @@ __device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLay
 
 // Phase D. A pipeline item is (token, row, chunk of <= kDnChunk experts); its rows' units are
 // spread over the lanes as one flat list (ffn 768 has 12 units a row: row_dot_vec would keep
-// 20 of 32 lanes idle), each row's sum is row_dot_vec's tree (tree_sum_units), and lane 0 adds
-// w_j * y_j in slot order, carrying the sum from chunk to chunk.
+// 20 of 32 lanes idle), parked in shared memory, and summed per row in row_dot_vec's order (lane
+// sums, then the butterfly); lane 0 adds w_j * y_j in slot order, carrying the sum from chunk to
+// chunk.
 template <bool kQ8, int kDN>
 __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer& L, const StackLayer* next, const float* h,
                            float* out, const Smem& s, int l) {
@@ -207,8 +276,7 @@ __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer&
   const int chunk = min(K, kDnChunk), chunks = (K + chunk - 1) / chunk;
   const size_t dslot = slot_bytes(L.down.row_bytes), islot = chunk * dslot, vb = vec_bytes(kQ8, F);
   unsigned char* ring = s.u + (size_t)warp * a.dn_depth * islot;
-  float* units = s.scratch + warp * scratch_floats(F);  // [kDnChunk][U] unit values, then [kDnChunk] y
-  float* ys = units + kDnChunk * U;
+  float* units = s.scratch + warp * scratch_floats(F);  // [kDnChunk][U] unit values
   struct Item { int t, r, j0, nj; bool last; };
   auto item = [&](int q) {
     const int n = chunks == 1 ? q : q / chunks, c = q - n * chunks;
@@ -227,20 +295,40 @@ __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer&
     for (int jj = 0; jj < it.nj; ++jj)
       stage_row(ring + slot * islot + jj * dslot, row_of(it, jj), L.down.row_bytes, lane, 32);
   };
+  // This lane's first (row, unit) of an item's flat list, and the step of 32 entries in it.
+  const int jj0 = lane / U, u0 = lane - jj0 * U, q32 = 32 / U, r32 = 32 - q32 * U;
   float acc = 0.f;  // lane 0's
   auto consume = [&](int q, int slot) {
+    if (q == 0) mark(a, l, kMarkDnFirst);
     const Item it = item(q);
+    int jj = jj0, u = u0;
 #pragma unroll 2
     for (int f = lane; f < it.nj * U; f += 32) {  // unrolled: the units' loads overlap
-      const int jj = f / U, u = f - jj * U;
       const std::uint8_t* row = in_slot(ring + slot * islot + jj * dslot, row_of(it, jj));
       units[f] = unit_value<kQ8, kDN>(L.down.type, row, u, s.a + ((it.t - t_lo) * K + it.j0 + jj) * vb, F);
+      u += r32;
+      jj += q32;
+      if (u >= U) { u -= U; ++jj; }
     }
     __syncwarp();
-    if (lane < it.nj) ys[lane] = tree_sum_units(units + lane * U, U);
-    __syncwarp();
+    // Each row's dot in row_dot_vec's order: lane i's running sum of units i, i + 32, ..., then
+    // the butterfly; the rows' butterflies interleaved.
+    float y[kDnChunk];
+#pragma unroll
+    for (int j = 0; j < kDnChunk; ++j) {
+      y[j] = 0.f;
+      if (j < it.nj)
+        for (int k = lane; k < U; k += 32) y[j] = __fadd_rn(y[j], units[j * U + k]);
+    }
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1)
+#pragma unroll
+      for (int j = 0; j < kDnChunk; ++j) y[j] = __fadd_rn(y[j], __shfl_xor_sync(0xffffffffu, y[j], o));
+    __syncwarp();  // every lane has read units before the next item writes them
     if (lane == 0) {
-      for (int jj = 0; jj < it.nj; ++jj) acc = __fadd_rn(acc, __fmul_rn(s.sel_w[it.t * K + it.j0 + jj], ys[jj]));
+#pragma unroll
+      for (int j = 0; j < kDnChunk; ++j)
+        if (j < it.nj) acc = __fadd_rn(acc, __fmul_rn(s.sel_w[it.t * K + it.j0 + j], y[j]));
       if (it.last) {
         out[(size_t)it.t * H + it.r] = __fadd_rn(__ldcg(h + (size_t)it.t * H + it.r), acc);
         acc = 0.f;
@@ -250,7 +338,7 @@ __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer&
   const int n = warp_items(d, warp) * chunks;
   warp_pipeline_start(n, a.dn_depth, stage);  // the rows depend only on the routing
   grid_wait(a.barrier, barrier_no(l, 2));     // every block's act is written
-  mark(a, l, 6);
+  mark(a, l, kMarkDnBarrier);
   // The act vectors of this block's tokens, as gate_up_kernel rounds them. q8: a quad of lanes
   // per 32 values (a thread per group left most threads idle and ran 32 roundings in series);
   // exact: a thread per 32 values. All loads of a thread in flight at once.
@@ -285,8 +373,21 @@ __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer&
     if (warp == 0) prefetch_l2_bulk(next->norm, 4 * (size_t)H);
   }
   __syncthreads();
-  mark(a, l, 7);
+  mark(a, l, kMarkActStaged);
+  mark(a, l, kMarkDnFirst);  // again when warp 0's first rows have arrived, if it has any
   warp_pipeline_run(n, a.dn_depth, stage, consume);
+}
+
+// Experiment: the down rows of this block's phase-D items pulled into L2 as soon as the routing
+// is known, a thread per row, so that they stream from memory while phase G runs.
+__device__ __forceinline__ void prefetch_down_rows(const StackArgs& a, const StackLayer& L, const Smem& s) {
+  const int K = a.top_k, H = a.hidden;
+  const Range d = share((long long)a.tokens * H, blockIdx.x, gridDim.x);
+  for (long long i = d.lo * K + threadIdx.x; i < d.hi * K; i += kThreads) {
+    const long long item = i / K;
+    const int j = int(i - item * K), t = int(item / H), r = int(item - (long long)t * H);
+    prefetch_l2_bulk(row_ptr(L.down, s.sel_e[t * K + j], r), L.down.row_bytes);
+  }
 }
 
 // kGU, kDN: the gate/up and down types when every layer has them (Q4_K, Q6_K: the Qwen3 GGUF
@@ -306,16 +407,17 @@ __global__ void __launch_bounds__(kThreads, 1) stack_kernel(StackArgs a) {
     const StackLayer L = a.layers[l];
     const float* h = l == 0 ? a.hin : (l % 2 == 1 ? a.ha : a.hb);
     float* out = l % 2 == 0 ? a.ha : a.hb;
-    mark(a, l, 0);
+    mark(a, l, kMarkLayer);
     phase_router<kQ8>(a, L, h, s, l);
-    phase_gate_up<kQ8, kGU>(a, L, s);
-    mark(a, l, 5);
+    if (a.down_prefetch) prefetch_down_rows(a, L, s);
+    phase_gate_up<kQ8, kGU>(a, L, s, l);
+    mark(a, l, kMarkGuDone);
     grid_arrive(a.barrier);
     phase_down<kQ8, kDN>(a, L, l + 1 < a.count ? a.layers + l + 1 : nullptr, h, out, s, l);
-    mark(a, l, 8);
+    mark(a, l, kMarkDnDone);
     grid_arrive(a.barrier);
     grid_wait(a.barrier, barrier_no(l, 3));
-    mark(a, l, 9);
+    mark(a, l, kMarkLayerBarrier);
   }
 }
 
@@ -346,7 +448,7 @@ bool plan_stack(StackArgs& a, int sm_count, int smem_optin) {
   const std::size_t dslot = std::min(K, kDnChunk) * slot_bytes(a.down_row_bytes);  // an item's rows
   a.gu_depth = int(std::min<std::size_t>(kGuDepth, budget / (kWarps * pslot)));
   a.dn_depth = int(std::min<std::size_t>(kDnDepth, budget / (kWarps * dslot)));
-  const std::size_t xs = std::size_t(T) * H * 4;
+  const std::size_t xs = align16(std::size_t(T) * H * 4) + logit_part_bytes(T, H);  // phase R
   if (a.gu_depth < 1 || a.dn_depth < 1 || xs > budget) return false;
   const std::size_t u = std::max({xs, kWarps * a.gu_depth * pslot, kWarps * a.dn_depth * dslot});
   a.smem = a.off_u + u;
