@@ -74,7 +74,6 @@ CudaMoeEngine::CudaMoeEngine() {
   PV_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, dev));
   PV_CUDA_CHECK(cudaDeviceGetAttribute(&smem_optin_, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
   trace_ = std::getenv("PV_CUDA_STACK_TRACE") != nullptr;
-  down_prefetch_ = std::getenv("PV_CUDA_STACK_DOWN_PREFETCH") != nullptr;
 }
 
 void CudaMoeEngine::set_fused_decode(bool on) {
@@ -217,7 +216,6 @@ bool CudaMoeEngine::stack_args(int first, int count, int T, bool q8, bool racy, 
   s.act = ws_.act.as<float>(); s.logits = ws_.logits.as<float>(); s.barrier = ws_.barrier.as<unsigned>();
   s.probs = ws_.probs.as<float>(); s.experts = ws_.experts.as<std::int32_t>(); s.weights = ws_.weights.as<float>();
   s.trace = ws_.trace.as<unsigned long long>();
-  s.down_prefetch = down_prefetch_;
   s.gate_type = layers_[first].g.type; s.up_type = layers_[first].u.type; s.down_type = layers_[first].d.type;
   for (int i = first; i < first + count; ++i) {
     if (layers_[i].g.type != s.gate_type) s.gate_type = 0;

@@ -78,7 +78,6 @@ class CudaMoeEngine final : public MoeEngine {
   std::vector<Layer> layers_;
   DeviceBuffer stack_layers_;  // [layers] StackLayer, for the fused decode kernel
   bool fused_decode_ = true;
-  bool down_prefetch_ = false;  // experiment: PV_CUDA_STACK_DOWN_PREFETCH
   bool trace_ = false;  // PV_CUDA_STACK_TRACE set: device_forward_ms prints the fused kernel's phases
   void print_stack_trace(int layer_count, int tokens) const;
   int smem_optin_ = 0;

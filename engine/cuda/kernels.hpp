@@ -132,7 +132,6 @@ struct StackArgs {
   // Optional [count][kStackMarks] %globaltimer stamps (ns) taken by thread 0 of block 0 at the
   // phase boundaries (PV_CUDA_STACK_TRACE, see CudaMoeEngine::device_forward_ms).
   unsigned long long* trace = nullptr;
-  bool down_prefetch = false;          // experiment (PV_CUDA_STACK_DOWN_PREFETCH): phase D's rows into L2 right after routing
   // Each role's ggml type when every layer has the same (DevMat::type), else 0.
   int gate_type = 0, up_type = 0, down_type = 0;
   // The largest row of any layer's gate, up and down tensors (their slots in shared memory).
@@ -148,11 +147,11 @@ bool plan_stack(StackArgs& a, int sm_count, int smem_optin);
 // Phase boundaries StackArgs::trace records per layer, in order (the "first rows" marks: when
 // warp 0 of block 0 has its first staged rows of the phase in shared memory).
 enum StackMark {
-  kMarkLayer, kMarkNorm, kMarkLogits, kMarkXBarrier, kMarkSoftmax, kMarkRouted, kMarkGuFirst, kMarkGuDone,
+  kMarkLayer, kMarkNorm, kMarkLogits, kMarkXBarrier, kMarkRouted, kMarkGuFirst, kMarkGuDone,
   kMarkDnBarrier, kMarkActStaged, kMarkDnFirst, kMarkDnDone, kMarkLayerBarrier, kStackMarks
 };
 constexpr const char* kStackMarkNames[kStackMarks] = {
-    "layer start", "norm done", "logits done", "x vectors + barrier", "softmax done", "routed",
+    "layer start", "norm done", "logits done", "x vectors + barrier", "routed",
     "gate/up first rows", "gate/up done", "down copies issued + barrier", "act staged", "down first rows",
     "down done", "down barrier"};
 // Zeroes the barrier counter, then launches (both captured into the caller's graph).

@@ -5,8 +5,8 @@
 // per token) and computes the logits of its chunk of experts (a warp per expert, RT tokens at
 // once, so the router matrix is read once per RT tokens: a GEMV at RT = 1, a small GEMM at
 // RT = 8), writes them to global memory, and the last block of a token group to finish (an
-// integer atomic ticket, the threadFenceReduction pattern) routes the group's tokens: softmax a
-// warp per token, top-k by rank with the whole block. The arithmetic is router_dev.cuh's, shared with the fused stack.
+// integer atomic ticket, the threadFenceReduction pattern) routes the group's tokens, a warp per
+// token (softmax, top-k, renormalisation). The arithmetic is router_dev.cuh's, shared with the fused stack.
 // Fault::cuda_reduction_race: the variant drops the barrier between the normalisation (each
 // token's RMSNorm, a reduction, written to shared memory by one warp) and the logits (read by
 // every warp), so warps may read a token before it is normalised (racecheck reports it;
@@ -33,8 +33,6 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   const int H = a.hidden, H4 = H / 4, E = a.n_experts, K = a.top_k;
   float4* x4s = smem4;                                     // [RT][H4]
   float* pz = reinterpret_cast<float*>(x4s + RT * H4);     // [kWarps][pz_stride(E)]
-  std::int32_t* sel_e = reinterpret_cast<std::int32_t*>(pz + kWarps * pz_stride(E));  // [K]
-  float* sel_w = reinterpret_cast<float*>(sel_e + K);                                 // [K]
   __shared__ bool last;
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int t0 = blockIdx.y * RT;
@@ -88,30 +86,16 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   if (!last) return;
   if (tid == 0) a.tickets[blockIdx.y] = 0;  // ready for the next launch or graph replay
   __threadfence();
-  // Softmax a warp per token, then top-k with the whole block, a token at a time.
-  for (int tt0 = 0; tt0 < nt; tt0 += kWarps) {
-    const int tt = tt0 + warp;
-    if (tt < nt) warp_softmax(a.logits + size_t(t0 + tt) * E, E, pz + warp * pz_stride(E), a.probs + size_t(t0 + tt) * E, lane);
-    for (int j = tid; j < K; j += kThreads) { sel_e[j] = 0; sel_w[j] = 0.f; }
-    __syncthreads();
-    for (int w = 0; w < kWarps && tt0 + w < nt; ++w) {
-      const size_t t = size_t(t0 + tt0 + w);
-      rank_select(pz + w * pz_stride(E), E, K, sel_e, sel_w, tid, kThreads);
-      __syncthreads();
-      const double sum = selected_sum(sel_w, K);
-      for (int j = tid; j < K; j += kThreads) {
-        a.experts[t * K + j] = sel_e[j];
-        a.weights[t * K + j] = renormalised(sel_w[j], sum, K);
-      }
-      __syncthreads();
-      for (int j = tid; j < K; j += kThreads) { sel_e[j] = 0; sel_w[j] = 0.f; }
-      __syncthreads();
-    }
+  // Routing a warp per token (warp_route, as the fused stack routes).
+  for (int tt = warp; tt < nt; tt += kWarps) {
+    const size_t t = size_t(t0 + tt);
+    warp_route(a.logits + t * E, E, K, pz + warp * pz_stride(E), a.probs + t * E, a.experts + t * K,
+               a.weights + t * K, lane);
   }
 }
 
 size_t router_smem(int rt, int hidden, int n_experts) {
-  return sizeof(float) * (size_t(rt) * hidden + size_t(kWarps) * pz_stride(n_experts) + 2 * size_t(n_experts));
+  return sizeof(float) * (size_t(rt) * hidden + size_t(kWarps) * pz_stride(n_experts));
 }
 
 template <int RT>

@@ -1,6 +1,6 @@
 #pragma once
-// The router's arithmetic: RMSNorm, a logit and the softmax one token per warp, then top-k by
-// rank and renormalisation. router_kernel (router.cu) and the fused decode stack (stack.cu) both call
+// The router's arithmetic: RMSNorm, a logit, and a token's softmax, top-k and renormalisation,
+// each by one warp. router_kernel (router.cu) and the fused decode stack (stack.cu) both call
 // these functions, and every rounding is explicit (`__f*_rn`, never contracted into FMAs) or a
 // fixed butterfly, so a token's routing is bitwise the same whichever kernel computes it and
 // whatever other tokens share its batch.
@@ -91,30 +91,42 @@ __device__ __forceinline__ void warp_softmax(const float* z, int E, float* pz, f
   }
 }
 
-// Top-k of the E probabilities pz (shared, complete) by `n` cooperating threads (i = 0..n-1,
-// n a multiple of 32): expert e goes to position rank(e) = #{o : p_o > p_e or (p_o == p_e and
-// o < e)}, i.e. order probability descending, ties to the lower index. With n >= 2E, g = 2 or 4
-// adjacent lanes share an expert's count (each scans every g-th o; integer sums, so the split
-// changes nothing). sel_e/sel_w (shared) must hold 0 before, so that NaN probabilities (whose
-// ranks can collide) still leave valid expert indices.
-__device__ __forceinline__ void rank_select(const float* pz, int E, int K, std::int32_t* sel_e, float* sel_w,
-                                            int i, int n) {
-  const int g = n >= 4 * E ? 4 : n >= 2 * E ? 2 : 1, part = i % g;
-  for (int base = 0; base < E * g; base += n) {  // uniform over the warp: shuffles stay legal
-    const int e = (base + i) / g;
-    const bool own = e < E;
-    const float p = own ? pz[e] : 0.f;
-    int rank = 0;
-    if (own)
-#pragma unroll 8
-      for (int o = part; o < E; o += g) {  // unrolled: the loads of 8 comparisons in flight
-        const float q = pz[o];
-        rank += (q > p) || (q == p && o < e);
-      }
-    for (int m = 1; m < g; m <<= 1) rank += __shfl_xor_sync(0xffffffffu, rank, m);
-    if (own && part == 0 && rank < K) {
-      sel_e[rank] = e;
-      sel_w[rank] = p;
+// The top-k order as one 64-bit key, larger first: probability descending (its bits made
+// monotonic; -0 as +0), ties to the lower index (the CPU's rule, ~e in the low half), and a NaN
+// after every number (high half 0, below any number's), NaNs among themselves by index. The
+// order is total, so the selection is k distinct experts, the same on every run, whatever the
+// probabilities; and a warp finds the largest key with two integer reductions, no branches.
+__device__ __forceinline__ unsigned long long topk_key(float p, int e) {
+  unsigned u = __float_as_uint(p == 0.f ? 0.f : p);
+  u = p != p ? 0u : (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+  return (static_cast<unsigned long long>(u) << 32) | static_cast<unsigned>(~e);
+}
+
+// Top-k of the E probabilities pz (shared, complete) by one warp, K <= E: pick j is the largest
+// key below pick j - 1's (each lane scans every 32nd expert, then the warp's maximum: of the high
+// halves, then of the low halves that go with it). Lane 0 writes sel_e[j] and sel_w[j] (shared
+// or global memory).
+constexpr int kTopkRegs = 8;  // keys a lane holds in registers (E <= 256); more are recomputed per pick
+__device__ __forceinline__ void warp_topk(const float* pz, int E, int K, std::int32_t* sel_e, float* sel_w, int lane) {
+  unsigned long long key[kTopkRegs];
+#pragma unroll
+  for (int m = 0; m < kTopkRegs; ++m) key[m] = lane + 32 * m < E ? topk_key(pz[lane + 32 * m], lane + 32 * m) : 0ull;
+  unsigned long long prev = ~0ull;  // above every key
+  for (int j = 0; j < K; ++j) {
+    unsigned long long best = 0;  // below every key (no expert has ~e == 0)
+#pragma unroll
+    for (int m = 0; m < kTopkRegs; ++m)
+      if (key[m] < prev && key[m] > best) best = key[m];
+    for (int e = lane + 32 * kTopkRegs; e < E; e += 32) {
+      const unsigned long long k = topk_key(pz[e], e);
+      if (k < prev && k > best) best = k;
+    }
+    const unsigned hi = __reduce_max_sync(0xffffffffu, unsigned(best >> 32));
+    const unsigned lo = __reduce_max_sync(0xffffffffu, unsigned(best >> 32) == hi ? unsigned(best) : 0u);
+    prev = (static_cast<unsigned long long>(hi) << 32) | lo;
+    if (lane == 0) {
+      sel_e[j] = int(~lo);
+      sel_w[j] = pz[int(~lo)];
     }
   }
 }
@@ -130,6 +142,20 @@ __device__ __forceinline__ double selected_sum(const float* sel_w, int K) {
 // A selected probability as a weight: divided by the sum, 1/k each when the sum is 0.
 __device__ __forceinline__ float renormalised(float p, double sum, int K) {
   return sum > 0.0 ? float(double(p) / sum) : 1.f / float(K);
+}
+
+// One token's routing by one warp: softmax over its E logits z (read through L2) into pz
+// (shared scratch; probs too when not null), top-k into sel_e / sel_w (shared or global), and
+// the weights renormalised in place. router_kernel and the fused stack both route with it.
+__device__ __forceinline__ void warp_route(const float* z, int E, int K, float* pz, float* probs, std::int32_t* sel_e,
+                                           float* sel_w, int lane) {
+  warp_softmax(z, E, pz, probs, lane);
+  __syncwarp();
+  warp_topk(pz, E, K, sel_e, sel_w, lane);
+  __syncwarp();
+  const double sum = selected_sum(sel_w, K);
+  __syncwarp();  // every lane has read the weights before they are overwritten
+  for (int j = lane; j < K; j += 32) sel_w[j] = renormalised(sel_w[j], sum, K);
 }
 
 }  // namespace pv::engine::cuda

@@ -1,22 +1,23 @@
 // Fused decode stack: all layers of a forward pass (T <= 16 tokens) in one cooperative launch,
 // one block of 16 warps per SM. Per layer, three phases separated by grid-wide barriers:
-//   R  each block normalises every token (a warp per token, router_dev.cuh) into shared memory;
-//      the (expert, token) logits are spread over all warps of the grid. Barrier (during which
-//      each block builds the experts' activation vectors). Each block routes every token
-//      (softmax a warp per token, top-k by rank) into shared memory, so no block waits for
-//      another to learn the experts; block 0 also writes the routing out.
+//   R  each block normalises every token into shared memory, the float4 terms of the norm and
+//      of its router rows spread over its warps (block_norm_logits); block b computes router
+//      rows b, b + gridDim.x, ... Barrier (during which each block builds the experts'
+//      activation vectors). Each block routes every token (a warp per token) into shared
+//      memory, so no block waits for another to learn the experts; block 0 also writes the
+//      routing out.
 //   G  the T*k*ffn (pair, row) items of gate + up + SwiGLU, a contiguous share per block, a
-//      warp pipeline (pipeline.cuh) per warp staging the gate and up rows with cp.async. act
-//      (f32) goes to global memory. Barrier (during which each block issues the copies of its
-//      first down rows; pulling all of them into L2 during G instead was measured slower:
-//      0.172 against 0.153 ms/layer at T = 8, equal at T = 1).
+//      pipeline per warp (pipeline.cuh) whose lane 0 stages the gate and up rows with bulk
+//      copies. act (f32) goes to global memory. Barrier (during which each block issues the
+//      copies of its first down rows; pulling all of them into L2 during G instead was measured
+//      slower: 0.172 against 0.153 ms/layer at T = 8, and 0.035 against 0.032 at T = 1).
 //   D  the T*hidden (token, row) items: the block rounds the act vectors of its tokens onto
-//      the Q8_1 grid (q8) in shared memory, then per item the k down rows (warp pipeline),
-//      out = h + sum_j w_j * y_j in slot order. It also prefetches the next layer's router rows.
-//      Barrier.
+//      the Q8_1 grid (q8) in shared memory, then per item the k down rows (a lane's bulk copy
+//      each), out = h + sum_j w_j * y_j in slot order. It also prefetches the next layer's
+//      router rows. Barrier.
 // Every value is computed by the functions the per-layer kernels use (router_dev.cuh,
-// act_vec.cuh) in the same order, so the output is bitwise the per-layer path's (tested).
-// Fault::cuda_reduction_race: the barrier between the normalisation and its readers is dropped.
+// act_vec.cuh) or in their order, so the output is bitwise the per-layer path's (tested).
+// Fault::cuda_reduction_race: the barrier between the norm's squares and their sums is dropped.
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -34,6 +35,7 @@ constexpr int kThreads = 512;
 constexpr int kWarps = kThreads / 32;
 constexpr int kMaxTokens = kWarps;  // a warp per token in phase R
 constexpr int kGuDepth = 4, kDnDepth = 4;
+static_assert(kGuDepth <= kBulkSlots && kDnDepth <= kBulkSlots, "a ring deeper than the warp's mbarriers");
 constexpr int kStaticSmemReserve = 1024;  // the kernel's static shared memory (checked at start-up)
 constexpr int kDnChunk = 8;  // down rows of one (token, row) item staged at once (any k: in chunks)
 // Floats of one warp's phase-D scratch: the unit values of a chunk's rows.
@@ -67,14 +69,12 @@ __device__ __forceinline__ void mark(const StackArgs& a, int l, int k) {
 // (building its own activation vectors, issuing the next phase's copies) between arriving and
 // waiting. The cooperative launch keeps every block resident; the counter starts at 0 (a memset
 // node before the kernel) and barrier number b completes when it reaches b * gridDim.x. As in
-// cooperative_groups' grid sync: the block's writes are ordered before thread 0's fence and
-// atomic by the block barrier, and its reads after thread 0's acquiring load by the next one.
+// CUTLASS's generic barrier: the block's writes are ordered before thread 0's releasing add by
+// the block barrier, and its reads after thread 0's acquiring load by the next one.
 __device__ __forceinline__ void grid_arrive(unsigned* count) {
   __syncthreads();
-  if (threadIdx.x == 0) {
-    __threadfence();
-    atomicAdd(count, 1u);
-  }
+  if (threadIdx.x == 0)  // a release reduction: no full fence (MEMBAR.SC) before it
+    asm volatile("red.release.gpu.global.add.u32 [%0], 1;\n" ::"l"(count) : "memory");
 }
 __device__ __forceinline__ void grid_wait(const unsigned* count, int barrier) {
   if (threadIdx.x == 0) {
@@ -107,7 +107,7 @@ struct Smem {
 // order, then the same butterfly: bitwise warp_rms_norm and warp_logits. Block b computes the
 // router rows e = b, b + gridDim.x, ... for every token.
 __device__ __forceinline__ void block_norm_logits(const StackArgs& a, const StackLayer& L, const float* h,
-                                                  const Smem& s, int lane, int warp) {
+                                                  const Smem& s, int lane, int warp, int l) {
   const int T = a.tokens, H4 = a.hidden / 4, E = a.n_experts, nterm = logit_terms(a.hidden);
   float4* xs = reinterpret_cast<float4*>(s.u);
   float* part = reinterpret_cast<float*>(s.u + align16(std::size_t(T) * a.hidden * 4));  // [T][nterm][32]
@@ -143,6 +143,7 @@ __device__ __forceinline__ void block_norm_logits(const StackArgs& a, const Stac
     if (lane == 0) scale[warp] = rms_scale(ss, H4, a.eps);
   }
   __syncthreads();
+  mark(a, l, kMarkNorm);
   // The terms of router row e (when e < E), from this warp's x terms, which the first call
   // normalises (every block needs all of x, even one without a row).
   auto row_terms = [&](int e, bool first) {
@@ -178,7 +179,7 @@ __device__ __forceinline__ void phase_router(const StackArgs& a, const StackLaye
   const int T = a.tokens, H = a.hidden, H4 = H / 4, E = a.n_experts;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   float4* xs = reinterpret_cast<float4*>(s.u);
-  block_norm_logits(a, L, h, s, lane, warp);
+  block_norm_logits(a, L, h, s, lane, warp, l);
   mark(a, l, kMarkLogits);
   grid_arrive(a.barrier);
   // While the other blocks finish their logits.
@@ -198,22 +199,12 @@ __device__ __forceinline__ void phase_router(const StackArgs& a, const StackLaye
   }
   grid_wait(a.barrier, barrier_no(l, 1));
   mark(a, l, kMarkXBarrier);
-  // Routing, in every block: softmax a warp per token, then top-k by rank with the warps
-  // shared out among the tokens, and the weights renormalised by a thread each.
+  // Routing, in every block: a warp per token (warp_route, as router_kernel routes).
   const int K = a.top_k;
   if (warp < T)
-    warp_softmax(a.logits + (size_t)warp * E, E, s.pz + warp * pz_stride(E),
-                 blockIdx.x == 0 ? a.probs + ((size_t)l * T + warp) * E : nullptr, lane);
-  for (int i = threadIdx.x; i < T * K; i += kThreads) { s.sel_e[i] = 0; s.sel_w[i] = 0.f; }
-  __syncthreads();
-  mark(a, l, kMarkSoftmax);
-  const int per = (kThreads / T) & ~31, tt = threadIdx.x / per;  // whole warps per token
-  if (tt < T) rank_select(s.pz + tt * pz_stride(E), E, K, s.sel_e + tt * K, s.sel_w + tt * K, threadIdx.x - tt * per, per);
-  __syncthreads();
-  __shared__ double sums[kMaxTokens];
-  if (threadIdx.x < T) sums[threadIdx.x] = selected_sum(s.sel_w + threadIdx.x * K, K);
-  __syncthreads();
-  for (int i = threadIdx.x; i < T * K; i += kThreads) s.sel_w[i] = renormalised(s.sel_w[i], sums[i / K], K);
+    warp_route(a.logits + (size_t)warp * E, E, K, s.pz + warp * pz_stride(E),
+               blockIdx.x == 0 ? a.probs + ((size_t)l * T + warp) * E : nullptr, s.sel_e + warp * K, s.sel_w + warp * K,
+               lane);
   __syncthreads();
   mark(a, l, kMarkRouted);
   if (blockIdx.x == 0)
@@ -224,7 +215,8 @@ __device__ __forceinline__ void phase_router(const StackArgs& a, const StackLaye
 }
 
 template <bool kQ8, int kGU>
-__device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLayer& L, const Smem& s, int l) {
+__device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLayer& L, const Smem& s, WarpBulk& wb,
+                                              int l) {
   const int K = a.top_k, F = a.ffn, H = a.hidden;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const Range g = share((long long)a.tokens * K * F, blockIdx.x, gridDim.x);
@@ -236,13 +228,17 @@ __device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLay
     p = i / F;
     r = i - p * F;
   };
-  auto stage = [&](int n, int slot) {
+  auto stage = [&](int n, int slot) {  // lane 0 issues both rows
+    if (lane != 0) return;
     int p, r;
     pair_row(n, p, r);
     const int e = s.sel_e[p];
     unsigned char* d = ring + slot * pslot;
-    stage_row(d, row_ptr(L.gate, e, r), L.gate.row_bytes, lane, 32);
-    stage_row(d + gslot, row_ptr(L.up, e, r), L.up.row_bytes, lane, 32);
+    const RowSpan gs = row_span(row_ptr(L.gate, e, r), L.gate.row_bytes);
+    const RowSpan us = row_span(row_ptr(L.up, e, r), L.up.row_bytes);
+    bulk_expect(wb.bar + slot, gs.bytes + us.bytes);
+    bulk_copy(d, gs.base, gs.bytes, wb.bar + slot);
+    bulk_copy(d + gslot, us.base, us.bytes, wb.bar + slot);
   };
   auto consume = [&](int n, int slot) {
     if (n == 0) mark(a, l, kMarkGuFirst);
@@ -257,8 +253,8 @@ __device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLay
   };
   mark(a, l, kMarkGuFirst);  // again when warp 0's first rows have arrived, if it has any
   const int n = warp_items(g, warp);
-  warp_pipeline_start(n, a.gu_depth, stage);
-  warp_pipeline_run(n, a.gu_depth, stage, consume);
+  bulk_pipeline_start(n, a.gu_depth, stage);
+  bulk_pipeline_run(n, a.gu_depth, wb, stage, consume);
 }
 
 // Phase D. A pipeline item is (token, row, chunk of <= kDnChunk experts); its rows' units are
@@ -268,7 +264,7 @@ __device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLay
 // chunk.
 template <bool kQ8, int kDN>
 __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer& L, const StackLayer* next, const float* h,
-                           float* out, const Smem& s, int l) {
+                                           float* out, const Smem& s, WarpBulk& wb, int l) {
   const int K = a.top_k, F = a.ffn, H = a.hidden, U = F / 64;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const Range d = share((long long)a.tokens * H, blockIdx.x, gridDim.x);
@@ -290,10 +286,14 @@ __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer&
     return it;
   };
   auto row_of = [&](const Item& it, int jj) { return row_ptr(L.down, s.sel_e[it.t * K + it.j0 + jj], it.r); };
-  auto stage = [&](int q, int slot) {
+  auto stage = [&](int q, int slot) {  // lane jj issues row jj
     const Item it = item(q);
-    for (int jj = 0; jj < it.nj; ++jj)
-      stage_row(ring + slot * islot + jj * dslot, row_of(it, jj), L.down.row_bytes, lane, 32);
+    RowSpan sp{nullptr, 0u};
+    if (lane < it.nj) sp = row_span(row_of(it, lane), L.down.row_bytes);
+    const unsigned total = __reduce_add_sync(0xffffffffu, sp.bytes);
+    if (lane == 0) bulk_expect(wb.bar + slot, total);
+    __syncwarp();
+    if (lane < it.nj) bulk_copy(ring + slot * islot + lane * dslot, sp.base, sp.bytes, wb.bar + slot);
   };
   // This lane's first (row, unit) of an item's flat list, and the step of 32 entries in it.
   const int jj0 = lane / U, u0 = lane - jj0 * U, q32 = 32 / U, r32 = 32 - q32 * U;
@@ -301,6 +301,8 @@ __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer&
   auto consume = [&](int q, int slot) {
     if (q == 0) mark(a, l, kMarkDnFirst);
     const Item it = item(q);
+    // The residual, loaded now so that its trip to L2 overlaps the item's arithmetic.
+    const float hv = lane == 0 && it.last ? __ldcg(h + (size_t)it.t * H + it.r) : 0.f;
     int jj = jj0, u = u0;
 #pragma unroll 2
     for (int f = lane; f < it.nj * U; f += 32) {  // unrolled: the units' loads overlap
@@ -330,13 +332,13 @@ __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer&
       for (int j = 0; j < kDnChunk; ++j)
         if (j < it.nj) acc = __fadd_rn(acc, __fmul_rn(s.sel_w[it.t * K + it.j0 + j], y[j]));
       if (it.last) {
-        out[(size_t)it.t * H + it.r] = __fadd_rn(__ldcg(h + (size_t)it.t * H + it.r), acc);
+        out[(size_t)it.t * H + it.r] = __fadd_rn(hv, acc);
         acc = 0.f;
       }
     }
   };
   const int n = warp_items(d, warp) * chunks;
-  warp_pipeline_start(n, a.dn_depth, stage);  // the rows depend only on the routing
+  bulk_pipeline_start(n, a.dn_depth, stage);  // the rows depend only on the routing
   grid_wait(a.barrier, barrier_no(l, 2));     // every block's act is written
   mark(a, l, kMarkDnBarrier);
   // The act vectors of this block's tokens, as gate_up_kernel rounds them. q8: a quad of lanes
@@ -375,19 +377,7 @@ __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer&
   __syncthreads();
   mark(a, l, kMarkActStaged);
   mark(a, l, kMarkDnFirst);  // again when warp 0's first rows have arrived, if it has any
-  warp_pipeline_run(n, a.dn_depth, stage, consume);
-}
-
-// Experiment: the down rows of this block's phase-D items pulled into L2 as soon as the routing
-// is known, a thread per row, so that they stream from memory while phase G runs.
-__device__ __forceinline__ void prefetch_down_rows(const StackArgs& a, const StackLayer& L, const Smem& s) {
-  const int K = a.top_k, H = a.hidden;
-  const Range d = share((long long)a.tokens * H, blockIdx.x, gridDim.x);
-  for (long long i = d.lo * K + threadIdx.x; i < d.hi * K; i += kThreads) {
-    const long long item = i / K;
-    const int j = int(i - item * K), t = int(item / H), r = int(item - (long long)t * H);
-    prefetch_l2_bulk(row_ptr(L.down, s.sel_e[t * K + j], r), L.down.row_bytes);
-  }
+  bulk_pipeline_run(n, a.dn_depth, wb, stage, consume);
 }
 
 // kGU, kDN: the gate/up and down types when every layer has them (Q4_K, Q6_K: the Qwen3 GGUF
@@ -403,17 +393,20 @@ __global__ void __launch_bounds__(kThreads, 1) stack_kernel(StackArgs a) {
   s.sel_w = reinterpret_cast<float*>(s.sel_e + a.tokens * a.top_k);
   s.scratch = reinterpret_cast<float*>(smem + a.off_scratch);
   s.u = smem + a.off_u;
+  __shared__ std::uint64_t bars[kWarps * kBulkSlots];
+  if (threadIdx.x < kWarps * kBulkSlots) bulk_init(bars + threadIdx.x);
+  __syncthreads();
+  WarpBulk wb{bars + (threadIdx.x >> 5) * kBulkSlots, 0u};
   for (int l = 0; l < a.count; ++l) {
     const StackLayer L = a.layers[l];
     const float* h = l == 0 ? a.hin : (l % 2 == 1 ? a.ha : a.hb);
     float* out = l % 2 == 0 ? a.ha : a.hb;
     mark(a, l, kMarkLayer);
     phase_router<kQ8>(a, L, h, s, l);
-    if (a.down_prefetch) prefetch_down_rows(a, L, s);
-    phase_gate_up<kQ8, kGU>(a, L, s, l);
+    phase_gate_up<kQ8, kGU>(a, L, s, wb, l);
     mark(a, l, kMarkGuDone);
     grid_arrive(a.barrier);
-    phase_down<kQ8, kDN>(a, L, l + 1 < a.count ? a.layers + l + 1 : nullptr, h, out, s, l);
+    phase_down<kQ8, kDN>(a, L, l + 1 < a.count ? a.layers + l + 1 : nullptr, h, out, s, wb, l);
     mark(a, l, kMarkDnDone);
     grid_arrive(a.barrier);
     grid_wait(a.barrier, barrier_no(l, 3));

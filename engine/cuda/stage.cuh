@@ -43,6 +43,12 @@ __device__ __forceinline__ const std::uint8_t* stage_row(std::uint8_t* slot, con
   for (int c = i; c < chunks; c += n) cp_async16(slot + 16 * c, base + 16 * c);
   return slot + (a & 15);
 }
+// The 16-byte chunks covering a row: where they start and how many bytes they are.
+struct RowSpan { const std::uint8_t* base; unsigned bytes; };
+__device__ __forceinline__ RowSpan row_span(const std::uint8_t* row, std::size_t row_bytes) {
+  const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(row);
+  return {reinterpret_cast<const std::uint8_t*>(a & ~std::uintptr_t(15)), unsigned(((a & 15) + row_bytes + 15) & ~std::size_t(15))};
+}
 // Where a staged row starts in its slot.
 __device__ __forceinline__ const std::uint8_t* in_slot(const std::uint8_t* slot, const std::uint8_t* row) {
   return slot + (reinterpret_cast<std::uintptr_t>(row) & 15);
