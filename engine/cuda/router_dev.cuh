@@ -4,7 +4,6 @@
 // these functions, and every rounding is explicit (`__f*_rn`, never contracted into FMAs) or a
 // fixed butterfly, so a token's routing is bitwise the same whichever kernel computes it and
 // whatever other tokens share its batch.
-#include <climits>
 #include <cstdint>
 
 #include "engine/cuda/warp.cuh"

@@ -95,6 +95,29 @@ TEST_CASE("cuda: zero router gives experts 0..k-1 with weight 1/k (ties go to th
   }
 }
 
+TEST_CASE("cuda: a NaN token still gets k distinct experts (NaN ranks after every number, then by index)") {
+  auto gpu = cuda_engine_or_skip();
+  Spec s;
+  s.n_experts = 8;
+  s.top_k = 3;
+  auto om = make_model(s);
+  gpu->load(om->model);
+  for (int T : {1, 5, 17}) {  // the fused stack, and the per-layer router
+    auto h = hidden_states(T, s.hidden, 37);
+    h[0] = std::nanf("");  // token 0: its norm, every logit and every probability are NaN
+    ForwardOptions opt;
+    opt.mode = ActivationMode::q8;
+    const auto r = gpu->forward(0, 1, h.data(), T, opt);
+    const auto& R = r.routing.at(0);
+    for (int j = 0; j < 3; ++j) CHECK(R.experts[std::size_t(j)] == j);
+    for (int t = 1; t < T; ++t) {
+      const std::int32_t* ex = R.experts.data() + std::size_t(t) * 3;
+      CHECK((ex[0] != ex[1] && ex[0] != ex[2] && ex[1] != ex[2]));
+      for (int j = 0; j < 3; ++j) CHECK((ex[j] >= 0 && ex[j] < s.n_experts));
+    }
+  }
+}
+
 TEST_CASE("cuda: expert weights live on the device in quantised form byte for byte") {
   auto gpu = cuda_engine_or_skip();
   Spec s;
