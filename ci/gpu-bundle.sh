@@ -7,6 +7,7 @@
 # sends /work/main, so run it from /work/main or set PV_DEVICE_DIR=/work/main/.device).
 #   bash ci/gpu-bundle.sh            then, with the device tool:
 #   run(command="bash .device/gpu-run.sh", carry=[".device"])
+# and `tar xf gpu-out.tar` in the folder the outputs come back to.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"

@@ -4,11 +4,13 @@
 # Run it from the repository root (the device tool's working directory): `suite` runs every
 # falsifier on cpu and cuda and writes the evidence to commit under reports/evidence/;
 # `faultcatch` plants each bug with the fault-injection pv and writes fault-catch.md.
-# steps (default: all): info tests memcheck racecheck faultrace suite faultcatch bench torch (faultrace: racecheck
-# must report the planted Fault::cuda_reduction_race, i.e. exit 3, in the fault-injection build). Outputs go to $OUT (or
-# /tmp/pv-gpu-out): nvidia-smi.txt, tests.log, memcheck.log, racecheck.log, bench.txt,
-# torch.txt, torch.json. Each step has its own time limit so one hang cannot eat the lease;
-# a summary with each step's exit code is printed last.
+# steps (default: all): info tests memcheck racecheck faultrace suite faultcatch bench trace torch (faultrace:
+# racecheck must report the planted Fault::cuda_reduction_race, i.e. exit 3, in the fault-injection build; trace:
+# the fused stack's phase times, PV_CUDA_STACK_TRACE). Outputs go to $OUT (or /tmp/pv-gpu-out): nvidia-smi.txt,
+# tests.log, memcheck.log, racecheck.log, bench.txt, trace.txt, torch.txt, torch.json, ... Each step has its own
+# time limit so one hang cannot eat the lease; a summary with each step's exit code is printed last. Then every
+# output is packed into $OUT/gpu-out.tar (the device tool brings back only a few files per call; PV_GPU_TAR=0
+# leaves them as they are): `tar xf gpu-out.tar` where they arrive.
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 export LD_LIBRARY_PATH="$HERE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -16,7 +18,7 @@ export LD_LIBRARY_PATH="$HERE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 [ -s "$HERE/COMMIT" ] && export PV_GIT_COMMIT="$(head -c 40 "$HERE/COMMIT")"
 OUT=${OUT:-/tmp/pv-gpu-out}
 mkdir -p "$OUT"
-STEPS=${*:-info tests memcheck racecheck faultrace suite faultcatch bench torch}
+STEPS=${*:-info tests memcheck racecheck faultrace suite faultcatch bench trace torch}
 SAN=${SANITIZER:-$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)}
 TOKENS=${PV_BENCH_TOKENS:-1,2,4,8,32,128,512}
 LAYERS=${PV_BENCH_LAYERS:-48}
@@ -44,9 +46,13 @@ for s in $STEPS; do
     faultrace) step faultrace 120 faultrace.log env PV_FAULT=cuda_reduction_race "$SAN" --tool racecheck --error-exitcode 3 "$HERE/test_cuda_engine_fault" "cuda: the planted reduction race (fault-injection builds only)" ;;
     suite) step suite 420 suite.log "$HERE/pv" run --backend all --fail-on-skip --seed "${PV_SEED:-20261126}" --jobs 4 --evidence "$OUT/evidence-h100.json" --junit "$OUT/junit-h100.xml" ;;
     faultcatch) step faultcatch 480 faultcatch.log bash falsifiers/tests/fault_catch.sh --pv "$HERE/pv-fault" --out "$OUT/fault-catch.md" ;;
+    trace) step trace 120 trace.txt env PV_CUDA_STACK_TRACE=1 "$HERE/pv" bench --backend cuda --synth-layers "$LAYERS" --tokens 1,8 --mode q8 --min-seconds 0.2 ;;
     torch) step torch 200 torch.txt env PYTHONUNBUFFERED=1 python3 "$HERE/torch_baseline.py" --tokens "$TOKENS" --json "$OUT/torch.json" ;;
     *) echo "gpu-run.sh: unknown step '$s'" >&2; exit 2 ;;
   esac
 done
 echo "=== summary"
 printf '%s\n' "${summary[@]}" | tee "$OUT/summary.txt"
+if [ "${PV_GPU_TAR:-1}" = 1 ]; then
+  (cd "$OUT" && files=(*) && files=("${files[@]/gpu-out.tar}") && tar cf gpu-out.tar ${files[@]} && rm -f ${files[@]})
+fi
