@@ -259,6 +259,41 @@ __device__ __forceinline__ void for_each_result(int row0, int cnt, int g, int t,
   }
 }
 
+// The start both tile kernels share: the tile's pair ids into pid, stage() issues the copies of
+// the block's weight rows and the pairs' vectors, and once they have arrived scales() decodes
+// the rows' scales.
+template <class Stage, class Scales>
+__device__ __forceinline__ void tile_prologue(const GroupedArgs& a, const Tile& tl, int* pid, Stage stage,
+                                              Scales scales) {
+  const int tid = threadIdx.x;
+  if (tid < kBM) pid[tid] = tid < tl.cnt ? a.sorted[tl.start + tid] : -1;
+  stage();
+  cp_async_commit();
+  cp_async_wait<0>();
+  __syncthreads();
+  scales();
+  __syncthreads();
+}
+
+// The end both tile kernels share, once their staged rows are consumed (that region is scratch
+// now): the warps' KS subtrees joined, value(i) of each result scattered into a kBM x kRows
+// tile, and the tile's pair p stored at row pid[p] of dst (`stride` values apart, columns
+// r0 + 0 .. kRows - 1).
+template <int KS, int kRows, int N, class Value>
+__device__ __forceinline__ void tile_epilogue(unsigned char* smem, float (&v)[N], int row0, int cnt, const int* pid,
+                                              int g, int t, Value value, float* dst, int stride, int r0) {
+  __syncthreads();
+  float* part = reinterpret_cast<float*>(smem);
+  float* tile = part + kPartFloats;  // [kBM][kRows]
+  if (join_subtrees<KS>(part, v, true))
+    for_each_result(row0, cnt, g, t, [&](int i, int r, int c) { tile[c * kRows + r] = value(i); });
+  __syncthreads();
+  for (int i = threadIdx.x; i < cnt * kRows; i += kTileThreads) {
+    const int p = i / kRows, r = i - p * kRows;
+    dst[(size_t)pid[p] * stride + r0 + r] = tile[i];
+  }
+}
+
 // Subtree b (of 8) of the gate and up rows' dots for NT 8-pair columns: v[nt * 4 + i] gate,
 // v[8 + nt * 4 + i] up, i in the MMA result layout. One warp covers both columns, so a row's
 // quants and scales, loaded once per unit, serve twice the results.
@@ -268,8 +303,8 @@ __device__ __forceinline__ void gate_up_subtree(const RowView (&r)[4], const Til
   float run[8 * NT];
   row_dot_subtree<8>(b, x.n / 64, [&](int u, float (&acc)[8 * NT]) {
     float vg[NT][4], vu[NT][4];
-    UnitTile<kTG, NT>::run(r[0], r[1], u, x, 0, g, t, vg);
-    UnitTile<kTU, NT>::run(r[2], r[3], u, x, 0, g, t, vu);
+    UnitTile<kTG, NT>::run(r[0], r[1], u, x, g, t, vg);
+    UnitTile<kTU, NT>::run(r[2], r[3], u, x, g, t, vu);
 #pragma unroll
     for (int i = 0; i < 4 * NT; ++i) {
       acc[i] = __fadd_rn(acc[i], vg[i / 4][i % 4]);
@@ -292,19 +327,20 @@ __global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedAr
   __shared__ int pid[kBM];
   if (int(blockIdx.y) >= a.tiles[0]) return;
   const Tile tl = tile_of(a);
-  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, t = lane & 3, H = a.hidden;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3, H = a.hidden;
   const TileLayout L = gate_up_layout(a);
-  if (tid < kBM) pid[tid] = tid < tl.cnt ? a.sorted[tl.start + tid] : -1;
   const int r0 = blockIdx.x * kGuRows;
-  stage_rows(smem, L, 0, kGuRows, a.gate, tl.e, r0);
-  stage_rows(smem, L, kGuRows, kGuRows, a.up, tl.e, r0);
-  stage_pairs(smem, L, H, tl.cnt, a.xq, a.xd, a.xsd, [&](int p) { return a.sorted[tl.start + p] / a.top_k; });
-  cp_async_commit();
-  cp_async_wait<0>();
-  __syncthreads();
-  decode_row_scales<kTG>(smem, L, 0, kGuRows, a.gate, tl.e, r0);
-  decode_row_scales<kTU>(smem, L, kGuRows, kGuRows, a.up, tl.e, r0);
-  __syncthreads();
+  tile_prologue(
+      a, tl, pid,
+      [&] {
+        stage_rows(smem, L, 0, kGuRows, a.gate, tl.e, r0);
+        stage_rows(smem, L, kGuRows, kGuRows, a.up, tl.e, r0);
+        stage_pairs(smem, L, H, tl.cnt, a.xq, a.xd, a.xsd, [&](int p) { return a.sorted[tl.start + p] / a.top_k; });
+      },
+      [&] {
+        decode_row_scales<kTG>(smem, L, 0, kGuRows, a.gate, tl.e, r0);
+        decode_row_scales<kTU>(smem, L, kGuRows, kGuRows, a.up, tl.e, r0);
+      });
   const RowView rows[4] = {row_view(smem, L, g, a.gate, tl.e, r0 + g), row_view(smem, L, g + 8, a.gate, tl.e, r0 + g + 8),
                            row_view(smem, L, kGuRows + g, a.up, tl.e, r0 + g),
                            row_view(smem, L, kGuRows + g + 8, a.up, tl.e, r0 + g + 8)};
@@ -312,16 +348,8 @@ __global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedAr
   float v[16] = {};
   if (tl.cnt > 8) gate_up_subtree<kTG, kTU, 2>(rows, x, warp, g, t, v);
   else gate_up_subtree<kTG, kTU, 1>(rows, x, warp, g, t, v);
-  __syncthreads();  // the staged rows are consumed: their region is scratch now
-  float* part = reinterpret_cast<float*>(smem);
-  float* act = part + kPartFloats;  // [kBM][kGuRows]
-  if (join_subtrees<8>(part, v, true))
-    for_each_result(0, tl.cnt, g, t, [&](int i, int r, int c) { act[c * kGuRows + r] = silu(v[i]) * v[8 + i]; });
-  __syncthreads();
-  for (int i = tid; i < tl.cnt * kGuRows; i += kTileThreads) {
-    const int p = i / kGuRows, r = i - p * kGuRows;
-    a.act[(size_t)pid[p] * a.ffn + r0 + r] = act[i];
-  }
+  tile_epilogue<8, kGuRows>(smem, v, 0, tl.cnt, pid, g, t, [&](int i) { return silu(v[i]) * v[8 + i]; }, a.act, a.ffn,
+                            r0);
 }
 
 // One warp per (pair, 32 ffn values): act onto its Q8_1 grid with q8_store, as gate_up_kernel
@@ -343,7 +371,7 @@ __device__ __forceinline__ void down_subtree(const RowView& ra, const RowView& r
   float run[4 * NT];
   row_dot_subtree<2>(b, units, [&](int u, float (&acc)[4 * NT]) {
     float w[NT][4];
-    UnitTile<kT, NT>::run(ra, rb, u, x, 0, g, t, w);
+    UnitTile<kT, NT>::run(ra, rb, u, x, g, t, w);
 #pragma unroll
     for (int i = 0; i < 4 * NT; ++i) acc[i] = __fadd_rn(acc[i], w[i / 4][i % 4]);
   }, run);
@@ -360,17 +388,16 @@ __global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs 
   __shared__ int pid[kBM];
   if (int(blockIdx.y) >= a.tiles[0]) return;
   const Tile tl = tile_of(a);
-  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, t = lane & 3, F = a.ffn;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3, F = a.ffn;
   const TileLayout L = down_layout(a);
-  if (tid < kBM) pid[tid] = tid < tl.cnt ? a.sorted[tl.start + tid] : -1;
   const int r0 = blockIdx.x * kDnRows;
-  stage_rows(smem, L, 0, kDnRows, a.down, tl.e, r0);
-  stage_pairs(smem, L, F, tl.cnt, a.act_q, a.act_d, a.act_sd, [&](int p) { return a.sorted[tl.start + p]; });
-  cp_async_commit();
-  cp_async_wait<0>();
-  __syncthreads();
-  decode_row_scales<kT>(smem, L, 0, kDnRows, a.down, tl.e, r0);
-  __syncthreads();
+  tile_prologue(
+      a, tl, pid,
+      [&] {
+        stage_rows(smem, L, 0, kDnRows, a.down, tl.e, r0);
+        stage_pairs(smem, L, F, tl.cnt, a.act_q, a.act_d, a.act_sd, [&](int p) { return a.sorted[tl.start + p]; });
+      },
+      [&] { decode_row_scales<kT>(smem, L, 0, kDnRows, a.down, tl.e, r0); });
   const int strip = 16 * (warp & 3), rg = strip + g;
   const RowView ra = row_view(smem, L, rg, a.down, tl.e, r0 + rg);
   const RowView rb = row_view(smem, L, rg + 8, a.down, tl.e, r0 + rg + 8);
@@ -378,16 +405,7 @@ __global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs 
   float v[8] = {};
   if (tl.cnt > 8) down_subtree<kT, 2>(ra, rb, x, warp >> 2, L.units, g, t, v);
   else down_subtree<kT, 1>(ra, rb, x, warp >> 2, L.units, g, t, v);
-  __syncthreads();  // the staged rows are consumed: their region is scratch now
-  float* part = reinterpret_cast<float*>(smem);
-  float* ytile = part + kPartFloats;  // [kBM][kDnRows]
-  if (join_subtrees<2>(part, v, true))
-    for_each_result(strip, tl.cnt, g, t, [&](int i, int r, int c) { ytile[c * kDnRows + r] = v[i]; });
-  __syncthreads();
-  for (int i = tid; i < tl.cnt * kDnRows; i += kTileThreads) {
-    const int p = i / kDnRows, r = i - p * kDnRows;
-    a.y[(size_t)pid[p] * a.hidden + r0 + r] = ytile[i];
-  }
+  tile_epilogue<2, kDnRows>(smem, v, strip, tl.cnt, pid, g, t, [&](int i) { return v[i]; }, a.y, a.hidden, r0);
 }
 
 __global__ void combine_kernel(GroupedArgs a) {
@@ -432,17 +450,17 @@ std::size_t grouped_smem_needed(const GroupedArgs& a) {
 
 void configure_grouped() {
   const int max = 200 * 1024;
-  for (int tg : {kQ4_K, kQ6_K, kQ8_0})
+  auto allow = [&](auto kernel) {
+    PV_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+  };
+  for (int tg : {kQ4_K, kQ6_K, kQ8_0}) {  // every tile kernel once
+    with_type(tg, [&](auto D) { allow(down_tile_kernel<decltype(D)::value>); });
     for (int tu : {kQ4_K, kQ6_K, kQ8_0})
-      for (int td : {kQ4_K, kQ6_K, kQ8_0}) {
-        GroupedArgs a;
-        a.gate.type = tg; a.up.type = tu; a.down.type = td;
-        with_kernels(a, [&](auto gu, auto dn) {
-          PV_CUDA_CHECK(cudaFuncSetAttribute(gu, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
-          PV_CUDA_CHECK(cudaFuncSetAttribute(dn, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
-        });
-      }
-  PV_CUDA_CHECK(cudaFuncSetAttribute(group_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024));
+      with_type(tg, [&](auto G) {
+        with_type(tu, [&](auto U) { allow(gate_up_tile_kernel<decltype(G)::value, decltype(U)::value>); });
+      });
+  }
+  allow(group_kernel);
 }
 
 void launch_grouped(const GroupedArgs& a, cudaStream_t stream) {

@@ -57,7 +57,7 @@ __device__ __forceinline__ std::uint32_t ld32_a2(const std::uint8_t* p) {
 }
 
 // UnitTile<kT, NT>::run: unit values of the warp's 16 x (8 NT) tile, rows a (row g) and b
-// (row g + 8) of type kT, pairs col0 + 8 nt + g of x; v[nt][i] follows the result layout above.
+// (row g + 8) of type kT, pairs 8 nt + g of x; v[nt][i] follows the result layout above.
 // UnitTile<kT, NT>::scales: the per-unit scales RowView holds, from the staged row.
 template <int kT, int NT>
 struct UnitTile;
@@ -67,8 +67,7 @@ struct UnitTile<kQ4_K, NT> {
   __device__ static float4 scales(const std::uint8_t* row, int u) {
     return q4k_unit_scales(*reinterpret_cast<const uint4*>(row + (u >> 2) * 144), u & 3);
   }
-  __device__ static void run(const RowView& a, const RowView& b, int u, const TileX& x, int col0, int g, int t,
-                             float (&v)[NT][4]) {
+  __device__ static void run(const RowView& a, const RowView& b, int u, const TileX& x, int g, int t, float (&v)[NT][4]) {
     constexpr std::uint32_t M = 0x0F0F0F0Fu;
     const int q = (u >> 2) * 144 + 16 + 32 * (u & 3) + 4 * t;  // chunk's quant bytes: low nibbles k, high k + 32
     const std::uint32_t w[4] = {ld32(a.q + q), ld32(b.q + q), ld32(a.q + q + 16), ld32(b.q + q + 16)};
@@ -78,13 +77,13 @@ struct UnitTile<kQ4_K, NT> {
     const int g32 = x.n / 32;
 #pragma unroll
     for (int nt = 0; nt < NT; ++nt) {
-      const std::int8_t* xq = x.q + (col0 + 8 * nt + g) * x.stride + 64 * u + 4 * t;
+      const std::int8_t* xq = x.q + (8 * nt + g) * x.stride + 64 * u + 4 * t;
       int cl[4], ch[4];
       mma_s8_k32(cl, lo, ld32(xq), ld32(xq + 16));
       mma_s8_k32(ch, hi, ld32(xq + 32), ld32(xq + 48));
 #pragma unroll
       for (int j = 0; j < 2; ++j) {
-        const int c = col0 + 8 * nt + mma_result_col(j, t);
+        const int c = 8 * nt + mma_result_col(j, t);
         const float2 d = *reinterpret_cast<const float2*>(x.d + c * g32 + 2 * u);
         const float2 sd = *reinterpret_cast<const float2*>(x.sd + c * g32 + 2 * u);
         v[nt][j] = q4k_unit_value(sa, d.x, d.y, sd.x, sd.y, cl[j], ch[j]);
@@ -112,8 +111,7 @@ struct UnitTile<kQ6_K, NT> {
     }
   }
   __device__ static float4 scales(const std::uint8_t* row, int u) { return q6k_unit_scales(row + (u >> 2) * 210, u); }
-  __device__ static void run(const RowView& a, const RowView& b, int u, const TileX& x, int col0, int g, int t,
-                             float (&v)[NT][4]) {
+  __device__ static void run(const RowView& a, const RowView& b, int u, const TileX& x, int g, int t, float (&v)[NT][4]) {
     const int h = (u >> 1) & 1, l0 = 16 * (u & 1), base = 256 * (u >> 2) + 128 * h + l0;
     std::uint32_t qa[4], qb[4];
     quants(a.q + (u >> 2) * 210, h, l0, t, qa);
@@ -122,13 +120,13 @@ struct UnitTile<kQ6_K, NT> {
     const int g32 = x.n / 32;
 #pragma unroll
     for (int nt = 0; nt < NT; ++nt) {
-      const std::int8_t* xq = x.q + (col0 + 8 * nt + g) * x.stride + base + 4 * t;
+      const std::int8_t* xq = x.q + (8 * nt + g) * x.stride + base + 4 * t;
       int c[4][4];
 #pragma unroll
       for (int i = 0; i < 4; ++i) mma_s8_k16(c[i], qa[i], qb[i], ld32(xq + 32 * i));
 #pragma unroll
       for (int j = 0; j < 2; ++j) {
-        const int col = col0 + 8 * nt + mma_result_col(j, t);
+        const int col = 8 * nt + mma_result_col(j, t);
         const float4 d = *reinterpret_cast<const float4*>(x.d + col * g32 + (base >> 5));  // groups base/32 + i
         v[nt][j] = q6k_unit_value(sa, d.x, d.y, d.z, d.w, c[0][j], c[1][j], c[2][j], c[3][j]);
         v[nt][2 + j] = q6k_unit_value(sb, d.x, d.y, d.z, d.w, c[0][2 + j], c[1][2 + j], c[2][2 + j], c[3][2 + j]);
@@ -145,8 +143,7 @@ struct UnitTile<kQ8_0, NT> {
     return make_float4(h2f(*reinterpret_cast<const unsigned short*>(p)), h2f(*reinterpret_cast<const unsigned short*>(p + 34)),
                        0.f, 0.f);
   }
-  __device__ static void run(const RowView& a, const RowView& b, int u, const TileX& x, int col0, int g, int t,
-                             float (&v)[NT][4]) {
+  __device__ static void run(const RowView& a, const RowView& b, int u, const TileX& x, int g, int t, float (&v)[NT][4]) {
     std::uint32_t q[2][4];
 #pragma unroll
     for (int k = 0; k < 2; ++k) {
@@ -160,13 +157,13 @@ struct UnitTile<kQ8_0, NT> {
     const int g32 = x.n / 32;
 #pragma unroll
     for (int nt = 0; nt < NT; ++nt) {
-      const std::int8_t* xq = x.q + (col0 + 8 * nt + g) * x.stride + 64 * u + 4 * t;
+      const std::int8_t* xq = x.q + (8 * nt + g) * x.stride + 64 * u + 4 * t;
       int c[2][4];
       mma_s8_k32(c[0], q[0], ld32(xq), ld32(xq + 16));
       mma_s8_k32(c[1], q[1], ld32(xq + 32), ld32(xq + 48));
 #pragma unroll
       for (int j = 0; j < 2; ++j) {
-        const float2 d = *reinterpret_cast<const float2*>(x.d + (col0 + 8 * nt + mma_result_col(j, t)) * g32 + 2 * u);
+        const float2 d = *reinterpret_cast<const float2*>(x.d + (8 * nt + mma_result_col(j, t)) * g32 + 2 * u);
         v[nt][j] = q8_0_unit_value(sa.x, sa.y, d.x, d.y, c[0][j], c[1][j]);
         v[nt][2 + j] = q8_0_unit_value(sb.x, sb.y, d.x, d.y, c[0][2 + j], c[1][2 + j]);
       }

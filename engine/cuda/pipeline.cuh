@@ -21,7 +21,6 @@ struct WarpBulk {
   unsigned parity;
 };
 
-__device__ __forceinline__ unsigned smem_u32(const void* p) { return static_cast<unsigned>(__cvta_generic_to_shared(p)); }
 // By one thread per barrier, before any use; the caller then synchronises the block.
 __device__ __forceinline__ void bulk_init(std::uint64_t* bar) {
   asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;\n" ::"r"(smem_u32(bar)) : "memory");

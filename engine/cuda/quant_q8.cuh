@@ -22,10 +22,9 @@ struct QX {
   const int* s16;        // [n/16]
 };
 
-// 16 int8 at value i (i % 16 == 0) in one load: xpb keeps 16-value groups contiguous and
-// 16-byte aligned (QX vectors start 16-byte aligned).
-__device__ __forceinline__ int4 xwords16(const QX& x, int i) { return *reinterpret_cast<const int4*>(x.q + xpb(i)); }
-__device__ __forceinline__ int int_of(const int4& v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
+// 16 int8 at value i (i % 16 == 0) in one load, as 4 words (word_of): xpb keeps 16-value
+// groups contiguous and 16-byte aligned (QX vectors start 16-byte aligned).
+__device__ __forceinline__ uint4 xwords16(const QX& x, int i) { return *reinterpret_cast<const uint4*>(x.q + xpb(i)); }
 
 // The f32 tails of the q8 unit dots, from their exact integer sums and the row's scales for the
 // unit, premultiplied (d * sc, dmin * m: once per row and unit, not per activation vector).
@@ -75,16 +74,14 @@ __device__ __forceinline__ float dot_q8_q4k(const std::uint8_t* row, int u, cons
   const uint4 hdr = *reinterpret_cast<const uint4*>(blk);
   const uint4 qa = *reinterpret_cast<const uint4*>(blk + 16 + 32 * c);
   const uint4 qb = *reinterpret_cast<const uint4*>(blk + 32 + 32 * c);
-  const int4* xv = reinterpret_cast<const int4*>(x.q + xpb(64 * u));
-  const int4 x0 = xv[0], x1 = xv[1], x2 = xv[2], x3 = xv[3];
-  const int xl[8] = {x0.x, x0.y, x0.z, x0.w, x1.x, x1.y, x1.z, x1.w};
-  const int xh[8] = {x2.x, x2.y, x2.z, x2.w, x3.x, x3.y, x3.z, x3.w};
+  const uint4* xv = reinterpret_cast<const uint4*>(x.q + xpb(64 * u));  // the unit's 64 values, contiguous
+  const uint4 xl[2] = {xv[0], xv[1]}, xh[2] = {xv[2], xv[3]};                 // its low 32, its high 32
   int lo = 0, hi = 0;
 #pragma unroll
   for (int w = 0; w < 8; ++w) {
     const std::uint32_t q = w < 4 ? word_of(qa, w) : word_of(qb, w - 4);
-    lo = __dp4a(int(q & 0x0F0F0F0Fu), xl[w], lo);
-    hi = __dp4a(int((q >> 4) & 0x0F0F0F0Fu), xh[w], hi);
+    lo = __dp4a(int(q & 0x0F0F0F0Fu), int(word_of(xl[w / 4], w % 4)), lo);
+    hi = __dp4a(int((q >> 4) & 0x0F0F0F0Fu), int(word_of(xh[w / 4], w % 4)), hi);
   }
   return q4k_unit_value(q4k_unit_scales(hdr, c), x.d[2 * u], x.d[2 * u + 1], x.sd[2 * u], x.sd[2 * u + 1], lo, hi);
 }
@@ -96,16 +93,16 @@ __device__ __forceinline__ float dot_q8_q6k(const std::uint8_t* row, int u, cons
   const uint4 lb = load16_a2_words(blk + 64 * h + 32 + l0);
   const uint4 hh = load16_a2_words(blk + 128 + 32 * h + l0);
   const int base = 256 * (u >> 2) + 128 * h + l0;
-  const int4 x0 = xwords16(x, base), x1 = xwords16(x, base + 32), x2 = xwords16(x, base + 64),
-             x3 = xwords16(x, base + 96);
+  const uint4 x0 = xwords16(x, base), x1 = xwords16(x, base + 32), x2 = xwords16(x, base + 64),
+              x3 = xwords16(x, base + 96);
   int g0 = 0, g1 = 0, g2 = 0, g3 = 0;
 #pragma unroll
   for (int w = 0; w < 4; ++w) {
     const std::uint32_t A = word_of(la, w), B = word_of(lb, w), H = word_of(hh, w);
-    g0 = __dp4a(int((A & 0x0F0F0F0Fu) | ((H & 0x03030303u) << 4)), int_of(x0, w), g0);
-    g1 = __dp4a(int((B & 0x0F0F0F0Fu) | (((H >> 2) & 0x03030303u) << 4)), int_of(x1, w), g1);
-    g2 = __dp4a(int(((A >> 4) & 0x0F0F0F0Fu) | (((H >> 4) & 0x03030303u) << 4)), int_of(x2, w), g2);
-    g3 = __dp4a(int(((B >> 4) & 0x0F0F0F0Fu) | (((H >> 6) & 0x03030303u) << 4)), int_of(x3, w), g3);
+    g0 = __dp4a(int((A & 0x0F0F0F0Fu) | ((H & 0x03030303u) << 4)), int(word_of(x0, w)), g0);
+    g1 = __dp4a(int((B & 0x0F0F0F0Fu) | (((H >> 2) & 0x03030303u) << 4)), int(word_of(x1, w)), g1);
+    g2 = __dp4a(int(((A >> 4) & 0x0F0F0F0Fu) | (((H >> 4) & 0x03030303u) << 4)), int(word_of(x2, w)), g2);
+    g3 = __dp4a(int(((B >> 4) & 0x0F0F0F0Fu) | (((H >> 6) & 0x03030303u) << 4)), int(word_of(x3, w)), g3);
   }
   const int b16 = base >> 4;
   // x's scales of groups base/32 .. base/32 + 3: one 16-byte load (base/32 is a multiple of 4).
@@ -122,11 +119,11 @@ __device__ __forceinline__ float dot_q8_q8_0(const std::uint8_t* row, int u, con
     const std::uint8_t* blk = row + (2 * u + b) * 34;
     d[b] = h2f(*reinterpret_cast<const unsigned short*>(blk));
     const uint4 q0 = load16_a2(blk + 2), q1 = load16_a2(blk + 18);
-    const int4 xa = xwords16(x, 64 * u + 32 * b), xb = xwords16(x, 64 * u + 32 * b + 16);
+    const uint4 xa = xwords16(x, 64 * u + 32 * b), xb = xwords16(x, 64 * u + 32 * b + 16);
     s[b] = 0;
 #pragma unroll
     for (int w = 0; w < 8; ++w)
-      s[b] = __dp4a(int(w < 4 ? word_of(q0, w) : word_of(q1, w - 4)), w < 4 ? int_of(xa, w) : int_of(xb, w - 4), s[b]);
+      s[b] = __dp4a(int(w < 4 ? word_of(q0, w) : word_of(q1, w - 4)), int(w < 4 ? word_of(xa, w) : word_of(xb, w - 4)), s[b]);
   }
   return q8_0_unit_value(d[0], d[1], x.d[2 * u], x.d[2 * u + 1], s[0], s[1]);
 }

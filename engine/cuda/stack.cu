@@ -236,9 +236,9 @@ __device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLay
     unsigned char* d = ring + slot * pslot;
     const RowSpan gs = row_span(row_ptr(L.gate, e, r), L.gate.row_bytes);
     const RowSpan us = row_span(row_ptr(L.up, e, r), L.up.row_bytes);
-    bulk_expect(wb.bar + slot, gs.bytes + us.bytes);
-    bulk_copy(d, gs.base, gs.bytes, wb.bar + slot);
-    bulk_copy(d + gslot, us.base, us.bytes, wb.bar + slot);
+    bulk_expect(wb.bar + slot, unsigned(gs.bytes + us.bytes));
+    bulk_copy(d, gs.base, unsigned(gs.bytes), wb.bar + slot);
+    bulk_copy(d + gslot, us.base, unsigned(us.bytes), wb.bar + slot);
   };
   auto consume = [&](int n, int slot) {
     if (n == 0) mark(a, l, kMarkGuFirst);
@@ -288,12 +288,12 @@ __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer&
   auto row_of = [&](const Item& it, int jj) { return row_ptr(L.down, s.sel_e[it.t * K + it.j0 + jj], it.r); };
   auto stage = [&](int q, int slot) {  // lane jj issues row jj
     const Item it = item(q);
-    RowSpan sp{nullptr, 0u};
+    RowSpan sp{nullptr, 0};
     if (lane < it.nj) sp = row_span(row_of(it, lane), L.down.row_bytes);
-    const unsigned total = __reduce_add_sync(0xffffffffu, sp.bytes);
+    const unsigned total = __reduce_add_sync(0xffffffffu, unsigned(sp.bytes));
     if (lane == 0) bulk_expect(wb.bar + slot, total);
     __syncwarp();
-    if (lane < it.nj) bulk_copy(ring + slot * islot + lane * dslot, sp.base, sp.bytes, wb.bar + slot);
+    if (lane < it.nj) bulk_copy(ring + slot * islot + lane * dslot, sp.base, unsigned(sp.bytes), wb.bar + slot);
   };
   // This lane's first (row, unit) of an item's flat list, and the step of 32 entries in it.
   const int jj0 = lane / U, u0 = lane - jj0 * U, q32 = 32 / U, r32 = 32 - q32 * U;
