@@ -22,6 +22,7 @@
 #include "engine/cuda/check.hpp"
 #include "engine/cuda/kernels.hpp"
 #include "engine/cuda/mma_tile.cuh"
+#include "engine/cuda/pipeline.cuh"
 #include "engine/cuda/quant_dev.cuh"
 #include "engine/cuda/quant_q8.cuh"
 #include "engine/cuda/stage.cuh"
@@ -154,49 +155,58 @@ __device__ __forceinline__ Tile tile_of(const GroupedArgs& a) {
   return {a.tiles[1 + 3 * i], a.tiles[2 + 3 * i], a.tiles[3 + 3 * i]};
 }
 
-// Stages the Q8_1 vectors of the tile's pairs (vector index vec(p) in the global arrays) and
-// zeroes the slots of an unfilled 8-pair MMA column, whose results are computed and dropped.
+// Staging is one bulk copy (TMA) per weight row and per pair vector, each issued by its own
+// thread and completing on the block's one mbarrier: cp.async staging, 16 bytes per
+// instruction, was a quarter of the tile kernels' executed instructions at T = 512.
+__device__ __forceinline__ void stage_bulk(void* dst, const void* src, unsigned bytes, std::uint64_t* bar) {
+  bulk_expect(bar, bytes);
+  bulk_copy(dst, src, bytes, bar);
+}
+// Copies per pair: its int8 vector, d, and d * sum q where the type reads it.
+__device__ __forceinline__ int pair_copies(const TileLayout& L) { return L.bytes != L.sd_off ? 3 : 2; }
+
+// Copy i (< cnt * pair_copies) of the tile's pairs' Q8_1 vectors (vector index vec(p) in the
+// global arrays of n values).
 template <class Vec>
-__device__ void stage_pairs(unsigned char* smem, const TileLayout& L, int n, int cnt, const std::int8_t* q,
-                            const float* d, const float* sd, Vec vec) {
+__device__ __forceinline__ void stage_pair_part(unsigned char* smem, const TileLayout& L, int n, int i, const std::int8_t* q,
+                                                const float* d, const float* sd, Vec vec, std::uint64_t* bar) {
+  const int k = pair_copies(L), p = i / k, part = i - p * k;
+  const std::size_t v = std::size_t(vec(p));
+  if (part == 0) stage_bulk(smem + L.x_off + std::size_t(p) * L.x_stride, q + v * n, unsigned(n), bar);
+  else if (part == 1) stage_bulk(smem + L.d_off + std::size_t(p) * (n / 8), d + v * (n / 32), unsigned(n / 8), bar);
+  else stage_bulk(smem + L.sd_off + std::size_t(p) * (n / 8), sd + v * (n / 32), unsigned(n / 8), bar);
+}
+// Zeroes the slots of an unfilled 8-pair MMA column, whose results are computed and dropped.
+__device__ void zero_pad_pairs(unsigned char* smem, const TileLayout& L, int n, int cnt) {
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;  // a warp per pair: no divisions
-  const bool with_sd = L.bytes != L.sd_off;
-  for (int p = warp; p < cnt; p += kTileThreads / 32) {
-    const std::size_t v = std::size_t(vec(p));
-    for (int c = lane; c < n / 16; c += 32)
-      cp_async16(smem + L.x_off + std::size_t(p) * L.x_stride + 16 * c, q + v * n + 16 * c);
-    for (int c = lane; c < n / 128; c += 32) {
-      cp_async16(smem + L.d_off + std::size_t(p) * (n / 8) + 16 * c, d + v * (n / 32) + 4 * c);
-      if (with_sd) cp_async16(smem + L.sd_off + std::size_t(p) * (n / 8) + 16 * c, sd + v * (n / 32) + 4 * c);
-    }
-  }
   for (int p = cnt + warp; p < (cnt + 7) / 8 * 8; p += kTileThreads / 32) {
     for (int c = lane; c < L.x_stride / 16; c += 32)
       reinterpret_cast<uint4*>(smem + L.x_off + std::size_t(p) * L.x_stride)[c] = make_uint4(0, 0, 0, 0);
     for (int c = lane; c < n / 32; c += 32) {
       reinterpret_cast<float*>(smem + L.d_off)[p * (n / 32) + c] = 0.f;
-      if (with_sd) reinterpret_cast<float*>(smem + L.sd_off)[p * (n / 32) + c] = 0.f;
+      if (L.bytes != L.sd_off) reinterpret_cast<float*>(smem + L.sd_off)[p * (n / 32) + c] = 0.f;
     }
   }
 }
 
-// Stages rows [r0, r0 + rows) of expert e's matrix m into slots [s0, s0 + rows), one warp per row.
-__device__ __forceinline__ void stage_rows(unsigned char* smem, const TileLayout& L, int s0, int rows, const DevMat& m,
-                                           int e, int r0) {
-  const int lane = threadIdx.x & 31;
-  for (int i = threadIdx.x >> 5; i < rows; i += kTileThreads / 32)
-    stage_row(smem + (s0 + i) * L.row_stride, row_ptr(m, e, r0 + i), m.row_bytes, lane, 32);
+// Row r of expert e's matrix m into slot `slot`: the 16-byte chunks covering it, in one copy.
+__device__ __forceinline__ void stage_row_bulk(unsigned char* smem, const TileLayout& L, int slot, const DevMat& m, int e,
+                                               int r, std::uint64_t* bar) {
+  const RowSpan sp = row_span(row_ptr(m, e, r), m.row_bytes);
+  stage_bulk(smem + slot * L.row_stride, sp.base, unsigned(sp.bytes), bar);
 }
-// Decodes the per-unit scales of the rows staged in slots [s0, s0 + rows) (type kT).
+// Decodes the per-unit scales of the rows staged in slots [s0, s0 + rows) (type kT), a thread
+// per (row, 256-value super-block): its four units share one header, decoded once.
 template <int kT>
 __device__ void decode_row_scales(unsigned char* smem, const TileLayout& L, int s0, int rows, const DevMat& m, int e,
                                   int r0) {
   float4* rs = reinterpret_cast<float4*>(smem + L.rs_off);
-  for (int r = threadIdx.x >> 5; r < rows; r += kTileThreads / 32) {  // a warp per row: no divisions
-    const int s = s0 + r;
+  const int sbs = L.units / 4;
+  for (int i = threadIdx.x; i < rows * sbs; i += kTileThreads) {
+    const int r = i / sbs, sb = i - r * sbs, s = s0 + r;
     const std::uint8_t* row = in_slot(smem + s * L.row_stride, row_ptr(m, e, r0 + r));
-    for (int u = threadIdx.x & 31; u < L.units; u += 32)
-      rs[s * L.units + u] = UnitTile<kT, 1>::scales(row, u);
+#pragma unroll
+    for (int c = 0; c < 4; ++c) rs[s * L.units + 4 * sb + c] = UnitTile<kT, 1>::scales(row, 4 * sb + c);
   }
 }
 __device__ __forceinline__ RowView row_view(unsigned char* smem, const TileLayout& L, int s, const DevMat& m, int e,
@@ -259,18 +269,20 @@ __device__ __forceinline__ void for_each_result(int row0, int cnt, int g, int t,
   }
 }
 
-// The start both tile kernels share: the tile's pair ids into pid, stage() issues the copies of
-// the block's weight rows and the pairs' vectors, and once they have arrived scales() decodes
-// the rows' scales.
+// The start both tile kernels share: the tile's pair ids into pid; thread i < copies issues
+// copy i of the block's weight rows and pairs' vectors (stage(i)), and once they have arrived
+// scales() decodes the rows' scales. Unfilled pair slots are zeroed (n values each).
 template <class Stage, class Scales>
-__device__ __forceinline__ void tile_prologue(const GroupedArgs& a, const Tile& tl, int* pid, Stage stage,
+__device__ __forceinline__ void tile_prologue(unsigned char* smem, const GroupedArgs& a, const Tile& tl, const TileLayout& L,
+                                              int n, int copies, int* pid, std::uint64_t* bar, Stage stage,
                                               Scales scales) {
   const int tid = threadIdx.x;
   if (tid < kBM) pid[tid] = tid < tl.cnt ? a.sorted[tl.start + tid] : -1;
-  stage();
-  cp_async_commit();
-  cp_async_wait<0>();
-  __syncthreads();
+  if (tid == 0) bulk_init(bar, unsigned(copies));
+  zero_pad_pairs(smem, L, n, tl.cnt);
+  __syncthreads();  // the barrier is initialised before any copy arrives on it
+  if (tid < copies) stage(tid);
+  bulk_wait(bar, 0);
   scales();
   __syncthreads();
 }
@@ -325,17 +337,19 @@ template <int kTG, int kTU>
 __global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedArgs a) {
   extern __shared__ __align__(16) unsigned char smem[];
   __shared__ int pid[kBM];
+  __shared__ std::uint64_t bar;
   if (int(blockIdx.y) >= a.tiles[0]) return;
   const Tile tl = tile_of(a);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3, H = a.hidden;
   const TileLayout L = gate_up_layout(a);
   const int r0 = blockIdx.x * kGuRows;
   tile_prologue(
-      a, tl, pid,
-      [&] {
-        stage_rows(smem, L, 0, kGuRows, a.gate, tl.e, r0);
-        stage_rows(smem, L, kGuRows, kGuRows, a.up, tl.e, r0);
-        stage_pairs(smem, L, H, tl.cnt, a.xq, a.xd, a.xsd, [&](int p) { return a.sorted[tl.start + p] / a.top_k; });
+      smem, a, tl, L, H, 2 * kGuRows + tl.cnt * pair_copies(L), pid, &bar,
+      [&](int i) {  // copies: gate rows, up rows, the pairs' vectors
+        if (i < 2 * kGuRows) stage_row_bulk(smem, L, i, i < kGuRows ? a.gate : a.up, tl.e, r0 + i % kGuRows, &bar);
+        else
+          stage_pair_part(smem, L, H, i - 2 * kGuRows, a.xq, a.xd, a.xsd,
+                          [&](int p) { return a.sorted[tl.start + p] / a.top_k; }, &bar);
       },
       [&] {
         decode_row_scales<kTG>(smem, L, 0, kGuRows, a.gate, tl.e, r0);
@@ -386,16 +400,19 @@ template <int kT>
 __global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs a) {
   extern __shared__ __align__(16) unsigned char smem[];
   __shared__ int pid[kBM];
+  __shared__ std::uint64_t bar;
   if (int(blockIdx.y) >= a.tiles[0]) return;
   const Tile tl = tile_of(a);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3, F = a.ffn;
   const TileLayout L = down_layout(a);
   const int r0 = blockIdx.x * kDnRows;
   tile_prologue(
-      a, tl, pid,
-      [&] {
-        stage_rows(smem, L, 0, kDnRows, a.down, tl.e, r0);
-        stage_pairs(smem, L, F, tl.cnt, a.act_q, a.act_d, a.act_sd, [&](int p) { return a.sorted[tl.start + p]; });
+      smem, a, tl, L, F, kDnRows + tl.cnt * pair_copies(L), pid, &bar,
+      [&](int i) {  // copies: the down rows, the pairs' vectors
+        if (i < kDnRows) stage_row_bulk(smem, L, i, a.down, tl.e, r0 + i, &bar);
+        else
+          stage_pair_part(smem, L, F, i - kDnRows, a.act_q, a.act_d, a.act_sd,
+                          [&](int p) { return a.sorted[tl.start + p]; }, &bar);
       },
       [&] { decode_row_scales<kT>(smem, L, 0, kDnRows, a.down, tl.e, r0); });
   const int strip = 16 * (warp & 3), rg = strip + g;
