@@ -35,8 +35,8 @@ constexpr int kBM = 16;            // pairs per tile: two 8-pair MMA columns
 constexpr int kGuRows = 16;        // ffn rows per gate_up block
 constexpr int kDnRows = 64;        // down rows per block
 constexpr int kTileThreads = 256;  // 8 warps
-// join_subtrees' scratch: up to 7 partner warps x 16 results x 32 lanes.
-constexpr int kPartFloats = 7 * 16 * 32;
+// join_subtrees' scratch: 8 warps' subtrees x 16 results x 32 lanes.
+constexpr int kPartFloats = 8 * 16 * 32;
 constexpr int kGroupThreads = 1024;
 
 __global__ void __launch_bounds__(kGroupThreads) group_kernel(const std::int32_t* experts, int n_pairs,
@@ -196,13 +196,15 @@ __device__ __forceinline__ void stage_row_bulk(unsigned char* smem, const TileLa
   stage_bulk(smem + slot * L.row_stride, sp.base, unsigned(sp.bytes), bar);
 }
 // Decodes the per-unit scales of the rows staged in slots [s0, s0 + rows) (type kT), a thread
-// per (row, 256-value super-block): its four units share one header, decoded once.
+// per (row, 256-value super-block) (its four units share one header, decoded once), by the
+// `threads` threads from `first`.
 template <int kT>
 __device__ void decode_row_scales(unsigned char* smem, const TileLayout& L, int s0, int rows, const DevMat& m, int e,
-                                  int r0) {
+                                  int r0, int first, int threads) {
   float4* rs = reinterpret_cast<float4*>(smem + L.rs_off);
-  const int sbs = L.units / 4;
-  for (int i = threadIdx.x; i < rows * sbs; i += kTileThreads) {
+  const int sbs = L.units / 4, me = int(threadIdx.x) - first;
+  if (me < 0 || me >= threads) return;
+  for (int i = me; i < rows * sbs; i += threads) {
     const int r = i / sbs, sb = i - r * sbs, s = s0 + r;
     const std::uint8_t* row = in_slot(smem + s * L.row_stride, row_ptr(m, e, r0 + r));
 #pragma unroll
@@ -235,70 +237,64 @@ __device__ __forceinline__ void row_dot_subtree(int b, int units, Unit unit, flo
   }
 }
 
-// Joins the KS subtrees of warps `role + W ks` (W = 8 / KS roles): returns true in the warps
-// of subtree 0, whose v[] then holds the row dots. part: (KS - 1) W N x 32 floats.
-template <int KS, int N>
-__device__ __forceinline__ bool join_subtrees(float* part, float (&v)[N], bool active) {
-  constexpr int W = kTileThreads / 32 / KS;
-  static_assert((KS - 1) * W * N * 32 <= kPartFloats, "join_subtrees' scratch is kPartFloats");
-  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, role = warp % W, ks = warp / W;
-  if (ks > 0 && active)
-#pragma unroll
-    for (int i = 0; i < N; ++i) part[(((ks - 1) * W + role) * N + i) * 32 + lane] = v[i];
-  __syncthreads();
-  if (ks > 0 || !active) return false;
-#pragma unroll
-  for (int i = 0; i < N; ++i) {
-    float p[KS];
-    p[0] = v[i];
-#pragma unroll
-    for (int b = 1; b < KS; ++b) p[b] = part[(((b - 1) * W + role) * N + i) * 32 + lane];
-    v[i] = butterfly_finish<KS>(p);
-  }
-  return true;
-}
-
-// f(i, row, pair) for a thread's results i = 0..7 of a 16-row tile at row0: pair column i / 4,
-// MMA result i % 4 (mma_tile.cuh), for the pairs below cnt.
-template <class F>
-__device__ __forceinline__ void for_each_result(int row0, int cnt, int g, int t, F f) {
-#pragma unroll
-  for (int i = 0; i < 8; ++i) {
-    const int c = 8 * (i / 4) + mma_result_col(i % 4, t);
-    if (c < cnt) f(i, row0 + mma_result_row(i % 4, g), c);
-  }
-}
-
-// The start both tile kernels share: the tile's pair ids into pid; thread i < copies issues
-// copy i of the block's weight rows and pairs' vectors (stage(i)), and once they have arrived
-// scales() decodes the rows' scales. Unfilled pair slots are zeroed (n values each).
-template <class Stage, class Scales>
+// The start both tile kernels share. Threads i < rows issue the copies of the block's weight
+// rows (stage_row(i), on bar[0]) at once; the pairs' copies (stage_pair(i), i < cnt *
+// pair_copies, on bar[1]) wait for their vector indices, a second dependent global load. The
+// rows' scales are decoded (scales()) while the pairs' vectors are still on their way.
+// Unfilled pair slots are zeroed (n values each); the tile's pair ids go to pid.
+template <class StageRow, class StagePair, class Scales>
 __device__ __forceinline__ void tile_prologue(unsigned char* smem, const GroupedArgs& a, const Tile& tl, const TileLayout& L,
-                                              int n, int copies, int* pid, std::uint64_t* bar, Stage stage,
-                                              Scales scales) {
-  const int tid = threadIdx.x;
-  if (tid < kBM) pid[tid] = tid < tl.cnt ? a.sorted[tl.start + tid] : -1;
-  if (tid == 0) bulk_init(bar, unsigned(copies));
+                                              int n, int rows, int* pid, std::uint64_t (&bar)[2], StageRow stage_row,
+                                              StagePair stage_pair, Scales scales) {
+  const int tid = threadIdx.x, pair_parts = tl.cnt * pair_copies(L);
+  if (tid == 0) {
+    bulk_init(&bar[0], unsigned(rows));
+    bulk_init(&bar[1], unsigned(pair_parts));
+  }
   zero_pad_pairs(smem, L, n, tl.cnt);
-  __syncthreads();  // the barrier is initialised before any copy arrives on it
-  if (tid < copies) stage(tid);
-  bulk_wait(bar, 0);
+  __syncthreads();  // the barriers are initialised before any copy arrives on them
+  if (tid < rows) stage_row(tid);
+  else if (tid - rows < pair_parts) stage_pair(tid - rows);
+  if (tid < kBM) pid[tid] = tid < tl.cnt ? a.sorted[tl.start + tid] : -1;
+  bulk_wait(&bar[0], 0);
   scales();
-  __syncthreads();
+  bulk_wait(&bar[1], 0);
+  __syncthreads();  // every row's scales decoded
 }
 
 // The end both tile kernels share, once their staged rows are consumed (that region is scratch
-// now): the warps' KS subtrees joined, value(i) of each result scattered into a kBM x kRows
-// tile, and the tile's pair p stored at row pid[p] of dst (`stride` values apart, columns
-// r0 + 0 .. kRows - 1).
-template <int KS, int kRows, int N, class Value>
-__device__ __forceinline__ void tile_epilogue(unsigned char* smem, float (&v)[N], int row0, int cnt, const int* pid,
-                                              int g, int t, Value value, float* dst, int stride, int r0) {
-  __syncthreads();
+// now). Warp w holds subtree w / W (of KS) of the results of role w % W (W = 8 / KS roles;
+// role rl covers rows row0(rl) + 0..15). Every warp parks its subtrees, then the block joins
+// them in the butterfly's last levels, spread over all threads: a thread per (role, result j
+// < N / NV, lane) finishes results j + m N / NV (m < NV), and value() of those is the tile's
+// value at j's row and pair (the MMA result layout, mma_tile.cuh). The tile's pair p goes to
+// row pid[p] of dst (`stride` values apart, columns r0 + 0 .. kRows - 1).
+template <int KS, int kRows, int N, int NV, class Row0, class Value>
+__device__ __forceinline__ void tile_epilogue(unsigned char* smem, const float (&v)[N], int cnt, const int* pid,
+                                              Row0 row0, Value value, float* dst, int stride, int r0) {
+  constexpr int W = kTileThreads / 32 / KS, J = N / NV;
+  static_assert(KS * W * N * 32 <= kPartFloats, "tile_epilogue's scratch is kPartFloats");
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  __syncthreads();  // every warp is done with the staged rows
   float* part = reinterpret_cast<float*>(smem);
   float* tile = part + kPartFloats;  // [kBM][kRows]
-  if (join_subtrees<KS>(part, v, true))
-    for_each_result(row0, cnt, g, t, [&](int i, int r, int c) { tile[c * kRows + r] = value(i); });
+#pragma unroll
+  for (int i = 0; i < N; ++i) part[(warp * N + i) * 32 + lane] = v[i];
+  __syncthreads();
+  for (int it = threadIdx.x; it < W * J * 32; it += kTileThreads) {
+    const int l = it & 31, j = (it >> 5) % J, rl = (it >> 5) / J;
+    const int c = 8 * (j / 4) + mma_result_col(j % 4, l & 3);
+    if (c >= cnt) continue;
+    float fin[NV];
+#pragma unroll
+    for (int m = 0; m < NV; ++m) {
+      float p[KS];
+#pragma unroll
+      for (int b = 0; b < KS; ++b) p[b] = part[((b * W + rl) * N + j + m * J) * 32 + l];
+      fin[m] = butterfly_finish<KS>(p);
+    }
+    tile[c * kRows + row0(rl) + mma_result_row(j % 4, l >> 2)] = value(fin);
+  }
   __syncthreads();
   for (int i = threadIdx.x; i < cnt * kRows; i += kTileThreads) {
     const int p = i / kRows, r = i - p * kRows;
@@ -337,23 +333,22 @@ template <int kTG, int kTU>
 __global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedArgs a) {
   extern __shared__ __align__(16) unsigned char smem[];
   __shared__ int pid[kBM];
-  __shared__ std::uint64_t bar;
+  __shared__ std::uint64_t bar[2];
   if (int(blockIdx.y) >= a.tiles[0]) return;
   const Tile tl = tile_of(a);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3, H = a.hidden;
   const TileLayout L = gate_up_layout(a);
   const int r0 = blockIdx.x * kGuRows;
   tile_prologue(
-      smem, a, tl, L, H, 2 * kGuRows + tl.cnt * pair_copies(L), pid, &bar,
-      [&](int i) {  // copies: gate rows, up rows, the pairs' vectors
-        if (i < 2 * kGuRows) stage_row_bulk(smem, L, i, i < kGuRows ? a.gate : a.up, tl.e, r0 + i % kGuRows, &bar);
-        else
-          stage_pair_part(smem, L, H, i - 2 * kGuRows, a.xq, a.xd, a.xsd,
-                          [&](int p) { return a.sorted[tl.start + p] / a.top_k; }, &bar);
+      smem, a, tl, L, H, 2 * kGuRows, pid, bar,
+      [&](int i) { stage_row_bulk(smem, L, i, i < kGuRows ? a.gate : a.up, tl.e, r0 + i % kGuRows, &bar[0]); },
+      [&](int i) {
+        stage_pair_part(smem, L, H, i, a.xq, a.xd, a.xsd, [&](int p) { return a.sorted[tl.start + p] / a.top_k; },
+                        &bar[1]);
       },
-      [&] {
-        decode_row_scales<kTG>(smem, L, 0, kGuRows, a.gate, tl.e, r0);
-        decode_row_scales<kTU>(smem, L, kGuRows, kGuRows, a.up, tl.e, r0);
+      [&] {  // half the threads per matrix
+        decode_row_scales<kTG>(smem, L, 0, kGuRows, a.gate, tl.e, r0, 0, kTileThreads / 2);
+        decode_row_scales<kTU>(smem, L, kGuRows, kGuRows, a.up, tl.e, r0, kTileThreads / 2, kTileThreads / 2);
       });
   const RowView rows[4] = {row_view(smem, L, g, a.gate, tl.e, r0 + g), row_view(smem, L, g + 8, a.gate, tl.e, r0 + g + 8),
                            row_view(smem, L, kGuRows + g, a.up, tl.e, r0 + g),
@@ -362,8 +357,9 @@ __global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedAr
   float v[16] = {};
   if (tl.cnt > 8) gate_up_subtree<kTG, kTU, 2>(rows, x, warp, g, t, v);
   else gate_up_subtree<kTG, kTU, 1>(rows, x, warp, g, t, v);
-  tile_epilogue<8, kGuRows>(smem, v, 0, tl.cnt, pid, g, t, [&](int i) { return silu(v[i]) * v[8 + i]; }, a.act, a.ffn,
-                            r0);
+  tile_epilogue<8, kGuRows, 16, 2>(
+      smem, v, tl.cnt, pid, [](int) { return 0; }, [](const float (&gu)[2]) { return silu(gu[0]) * gu[1]; }, a.act,
+      a.ffn, r0);
 }
 
 // One warp per (pair, 32 ffn values): act onto its Q8_1 grid with q8_store, as gate_up_kernel
@@ -400,21 +396,19 @@ template <int kT>
 __global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs a) {
   extern __shared__ __align__(16) unsigned char smem[];
   __shared__ int pid[kBM];
-  __shared__ std::uint64_t bar;
+  __shared__ std::uint64_t bar[2];
   if (int(blockIdx.y) >= a.tiles[0]) return;
   const Tile tl = tile_of(a);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3, F = a.ffn;
   const TileLayout L = down_layout(a);
   const int r0 = blockIdx.x * kDnRows;
   tile_prologue(
-      smem, a, tl, L, F, kDnRows + tl.cnt * pair_copies(L), pid, &bar,
-      [&](int i) {  // copies: the down rows, the pairs' vectors
-        if (i < kDnRows) stage_row_bulk(smem, L, i, a.down, tl.e, r0 + i, &bar);
-        else
-          stage_pair_part(smem, L, F, i - kDnRows, a.act_q, a.act_d, a.act_sd,
-                          [&](int p) { return a.sorted[tl.start + p]; }, &bar);
+      smem, a, tl, L, F, kDnRows, pid, bar, [&](int i) { stage_row_bulk(smem, L, i, a.down, tl.e, r0 + i, &bar[0]); },
+      [&](int i) {
+        stage_pair_part(smem, L, F, i, a.act_q, a.act_d, a.act_sd, [&](int p) { return a.sorted[tl.start + p]; },
+                        &bar[1]);
       },
-      [&] { decode_row_scales<kT>(smem, L, 0, kDnRows, a.down, tl.e, r0); });
+      [&] { decode_row_scales<kT>(smem, L, 0, kDnRows, a.down, tl.e, r0, 0, kTileThreads); });
   const int strip = 16 * (warp & 3), rg = strip + g;
   const RowView ra = row_view(smem, L, rg, a.down, tl.e, r0 + rg);
   const RowView rb = row_view(smem, L, rg + 8, a.down, tl.e, r0 + rg + 8);
@@ -422,7 +416,8 @@ __global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs 
   float v[8] = {};
   if (tl.cnt > 8) down_subtree<kT, 2>(ra, rb, x, warp >> 2, L.units, g, t, v);
   else down_subtree<kT, 1>(ra, rb, x, warp >> 2, L.units, g, t, v);
-  tile_epilogue<2, kDnRows>(smem, v, strip, tl.cnt, pid, g, t, [&](int i) { return v[i]; }, a.y, a.hidden, r0);
+  tile_epilogue<2, kDnRows, 8, 1>(
+      smem, v, tl.cnt, pid, [](int rl) { return 16 * rl; }, [](const float (&y)[1]) { return y[0]; }, a.y, a.hidden, r0);
 }
 
 __global__ void combine_kernel(GroupedArgs a) {
