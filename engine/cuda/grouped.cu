@@ -35,10 +35,6 @@ constexpr int kBM = 16;            // pairs per tile: two 8-pair MMA columns
 constexpr int kGuRows = 16;        // ffn rows per gate_up block
 constexpr int kDnRows = 64;        // down rows per block
 constexpr int kTileThreads = 256;  // 8 warps
-// How many tiles ahead a block pulls its row block of weights into L2: about the tiles of the
-// blocks resident at once (2 per SM, 132 SMs: 264 blocks, 5.5 tiles of 48 gate/up row blocks,
-// 8 tiles of 32 down row blocks), so the rows arrive before their block starts.
-constexpr int kGuAhead = 5, kDnAhead = 8;
 // join_subtrees' scratch: 8 warps' subtrees x 16 results x 32 lanes.
 constexpr int kPartFloats = 8 * 16 * 32;
 constexpr int kGroupThreads = 1024;
@@ -158,15 +154,6 @@ __device__ __forceinline__ Tile tile_of(const GroupedArgs& a) {
   const int i = blockIdx.y;
   return {a.tiles[1 + 3 * i], a.tiles[2 + 3 * i], a.tiles[3 + 3 * i]};
 }
-// The expert of the tile `ahead` tiles later (-1: none or this block's own): its rows, for the
-// same row block, are pulled into L2 as this block stages its own, so the block that will
-// stage them finds them there (a block's rows come from DRAM for an expert's first tile, and
-// that latency was the largest single stall of the tile kernels).
-__device__ __forceinline__ int expert_ahead(const GroupedArgs& a, const Tile& tl, int ahead) {
-  const int i = int(blockIdx.y) + ahead;
-  const int e = i < a.tiles[0] ? a.tiles[1 + 3 * i] : -1;
-  return e != tl.e ? e : -1;
-}
 
 // Staging is one bulk copy (TMA) per weight row and per pair vector, each issued by its own
 // thread and completing on the block's one mbarrier: cp.async staging, 16 bytes per
@@ -202,13 +189,11 @@ __device__ void zero_pad_pairs(unsigned char* smem, const TileLayout& L, int n, 
   }
 }
 
-// Row r of expert e's matrix m into slot `slot`: the 16-byte chunks covering it, in one copy;
-// the same row of expert e_ahead (>= 0) into L2.
+// Row r of expert e's matrix m into slot `slot`: the 16-byte chunks covering it, in one copy.
 __device__ __forceinline__ void stage_row_bulk(unsigned char* smem, const TileLayout& L, int slot, const DevMat& m, int e,
-                                               int r, std::uint64_t* bar, int e_ahead) {
+                                               int r, std::uint64_t* bar) {
   const RowSpan sp = row_span(row_ptr(m, e, r), m.row_bytes);
   stage_bulk(smem + slot * L.row_stride, sp.base, unsigned(sp.bytes), bar);
-  if (e_ahead >= 0) prefetch_l2_bulk(row_ptr(m, e_ahead, r), m.row_bytes);
 }
 // Decodes the per-unit scales of the rows staged in slots [s0, s0 + rows) (type kT), a thread
 // per (row, 256-value super-block) (its four units share one header, decoded once), by the
@@ -353,12 +338,10 @@ __global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedAr
   const Tile tl = tile_of(a);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3, H = a.hidden;
   const TileLayout L = gate_up_layout(a);
-  const int r0 = blockIdx.x * kGuRows, e_ahead = expert_ahead(a, tl, kGuAhead);
+  const int r0 = blockIdx.x * kGuRows;
   tile_prologue(
       smem, a, tl, L, H, 2 * kGuRows, pid, bar,
-      [&](int i) {
-        stage_row_bulk(smem, L, i, i < kGuRows ? a.gate : a.up, tl.e, r0 + i % kGuRows, &bar[0], e_ahead);
-      },
+      [&](int i) { stage_row_bulk(smem, L, i, i < kGuRows ? a.gate : a.up, tl.e, r0 + i % kGuRows, &bar[0]); },
       [&](int i) {
         stage_pair_part(smem, L, H, i, a.xq, a.xd, a.xsd, [&](int p) { return a.sorted[tl.start + p] / a.top_k; },
                         &bar[1]);
@@ -418,10 +401,9 @@ __global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs 
   const Tile tl = tile_of(a);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3, F = a.ffn;
   const TileLayout L = down_layout(a);
-  const int r0 = blockIdx.x * kDnRows, e_ahead = expert_ahead(a, tl, kDnAhead);
+  const int r0 = blockIdx.x * kDnRows;
   tile_prologue(
-      smem, a, tl, L, F, kDnRows, pid, bar,
-      [&](int i) { stage_row_bulk(smem, L, i, a.down, tl.e, r0 + i, &bar[0], e_ahead); },
+      smem, a, tl, L, F, kDnRows, pid, bar, [&](int i) { stage_row_bulk(smem, L, i, a.down, tl.e, r0 + i, &bar[0]); },
       [&](int i) {
         stage_pair_part(smem, L, F, i, a.act_q, a.act_d, a.act_sd, [&](int p) { return a.sorted[tl.start + p]; },
                         &bar[1]);

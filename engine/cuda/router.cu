@@ -121,12 +121,11 @@ void configure_router() {
 
 void launch_router(const RouterArgs& a, cudaStream_t stream) {
   // RT = 1 below 8 tokens (a token's logits then cost no work for absent tokens), 8 above.
-  // About four blocks per SM in all (at T = 512 two left each warp 6 or 7 experts' logits in
-  // series), at least one expert per warp.
+  // About two blocks per SM in all, at least one expert per warp.
   const int rt = a.tokens < kMaxRT ? 1 : kMaxRT;
   const int groups = (a.tokens + rt - 1) / rt;
   const int max_chunks = std::max(1, a.n_experts / kWarps);
-  const int chunks = std::max(1, std::min(max_chunks, (4 * a.sm_count + groups - 1) / groups));
+  const int chunks = std::max(1, std::min(max_chunks, (2 * a.sm_count + groups - 1) / groups));
   if (rt == 1) launch_rt<1>(a, chunks, stream);
   else launch_rt<kMaxRT>(a, chunks, stream);
 }
