@@ -23,7 +23,7 @@
 namespace pv::engine::cuda {
 namespace {
 
-constexpr int kThreads = 128;  // 4 warps
+constexpr int kThreads = 256;  // 8 warps: with 4, at T = 512 each warp routed 2 tokens in series
 constexpr int kWarps = kThreads / 32;
 constexpr int kMaxRT = 8;
 
