@@ -3,9 +3,9 @@
 //   group_kernel: one block; a stable counting sort of the T*k (token, slot) pairs by expert,
 //     plus a tile list (expert, first sorted pair, count <= kBM). Integer work only.
 //   gate_up_tile_kernel: a block = one tile x 16 ffn rows (their gate and up rows staged once,
-//     with the pairs' Q8_1 activations written by the router, and the rows' scales decoded once
-//     into shared memory). mma.sync gives the integer sums per 16/32 values and quant_q8.cuh's
-//     formulas the f32 unit values (mma_tile.cuh), so every unit value is bitwise the decode
+//     a bulk copy each, with the pairs' Q8_1 activations written by the router, and the rows'
+//     scales decoded once into shared memory while the pairs arrive). mma.sync gives the
+//     integer sums per 16/32 values and quant_q8.cuh's formulas the f32 unit values (mma_tile.cuh), so every unit value is bitwise the decode
 //     kernels' value; each row dot is summed in row_dot_q8's order (TreeStream, act_vec.cuh),
 //     the lanes split over 8 warps whose subtrees are joined in the butterfly's order, so every
 //     output is bitwise the decode kernels' output (batch independence). Integer sums cannot
@@ -35,7 +35,7 @@ constexpr int kBM = 16;            // pairs per tile: two 8-pair MMA columns
 constexpr int kGuRows = 16;        // ffn rows per gate_up block
 constexpr int kDnRows = 64;        // down rows per block
 constexpr int kTileThreads = 256;  // 8 warps
-// join_subtrees' scratch: 8 warps' subtrees x 16 results x 32 lanes.
+// tile_epilogue's scratch: 8 warps' subtrees x 16 results x 32 lanes.
 constexpr int kPartFloats = 8 * 16 * 32;
 constexpr int kGroupThreads = 1024;
 
@@ -156,8 +156,8 @@ __device__ __forceinline__ Tile tile_of(const GroupedArgs& a) {
 }
 
 // Staging is one bulk copy (TMA) per weight row and per pair vector, each issued by its own
-// thread and completing on the block's one mbarrier: cp.async staging, 16 bytes per
-// instruction, was a quarter of the tile kernels' executed instructions at T = 512.
+// thread and completing on an mbarrier of the block (tile_prologue): cp.async staging, 16
+// bytes per instruction, was a quarter of the tile kernels' executed instructions at T = 512.
 __device__ __forceinline__ void stage_bulk(void* dst, const void* src, unsigned bytes, std::uint64_t* bar) {
   bulk_expect(bar, bytes);
   bulk_copy(dst, src, bytes, bar);
