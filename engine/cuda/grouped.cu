@@ -3,9 +3,9 @@
 //   group_kernel: one block; a stable counting sort of the T*k (token, slot) pairs by expert,
 //     plus a tile list (expert, first sorted pair, count <= kBM). Integer work only.
 //   gate_up_tile_kernel: a block = one tile x 16 ffn rows (their gate and up rows staged once,
-//     with the pairs' Q8_1 activations written by the router, and the rows' scales decoded once
-//     into shared memory). mma.sync gives the integer sums per 16/32 values and quant_q8.cuh's
-//     formulas the f32 unit values (mma_tile.cuh), so every unit value is bitwise the decode
+//     a bulk copy each, with the pairs' Q8_1 activations written by the router, and the rows'
+//     scales decoded once into shared memory while the pairs arrive). mma.sync gives the
+//     integer sums per 16/32 values and quant_q8.cuh's formulas the f32 unit values (mma_tile.cuh), so every unit value is bitwise the decode
 //     kernels' value; each row dot is summed in row_dot_q8's order (TreeStream, act_vec.cuh),
 //     the lanes split over 8 warps whose subtrees are joined in the butterfly's order, so every
 //     output is bitwise the decode kernels' output (batch independence). Integer sums cannot
@@ -22,6 +22,7 @@
 #include "engine/cuda/check.hpp"
 #include "engine/cuda/kernels.hpp"
 #include "engine/cuda/mma_tile.cuh"
+#include "engine/cuda/pipeline.cuh"
 #include "engine/cuda/quant_dev.cuh"
 #include "engine/cuda/quant_q8.cuh"
 #include "engine/cuda/stage.cuh"
@@ -34,8 +35,8 @@ constexpr int kBM = 16;            // pairs per tile: two 8-pair MMA columns
 constexpr int kGuRows = 16;        // ffn rows per gate_up block
 constexpr int kDnRows = 64;        // down rows per block
 constexpr int kTileThreads = 256;  // 8 warps
-// join_subtrees' scratch: up to 7 partner warps x 16 results x 32 lanes.
-constexpr int kPartFloats = 7 * 16 * 32;
+// tile_epilogue's scratch: 8 warps' subtrees x 16 results x 32 lanes.
+constexpr int kPartFloats = 8 * 16 * 32;
 constexpr int kGroupThreads = 1024;
 
 __global__ void __launch_bounds__(kGroupThreads) group_kernel(const std::int32_t* experts, int n_pairs,
@@ -154,49 +155,60 @@ __device__ __forceinline__ Tile tile_of(const GroupedArgs& a) {
   return {a.tiles[1 + 3 * i], a.tiles[2 + 3 * i], a.tiles[3 + 3 * i]};
 }
 
-// Stages the Q8_1 vectors of the tile's pairs (vector index vec(p) in the global arrays) and
-// zeroes the slots of an unfilled 8-pair MMA column, whose results are computed and dropped.
+// Staging is one bulk copy (TMA) per weight row and per pair vector, each issued by its own
+// thread and completing on an mbarrier of the block (tile_prologue): cp.async staging, 16
+// bytes per instruction, was a quarter of the tile kernels' executed instructions at T = 512.
+__device__ __forceinline__ void stage_bulk(void* dst, const void* src, unsigned bytes, std::uint64_t* bar) {
+  bulk_expect(bar, bytes);
+  bulk_copy(dst, src, bytes, bar);
+}
+// Copies per pair: its int8 vector, d, and d * sum q where the type reads it.
+__device__ __forceinline__ int pair_copies(const TileLayout& L) { return L.bytes != L.sd_off ? 3 : 2; }
+
+// Copy i (< cnt * pair_copies) of the tile's pairs' Q8_1 vectors (vector index vec(p) in the
+// global arrays of n values).
 template <class Vec>
-__device__ void stage_pairs(unsigned char* smem, const TileLayout& L, int n, int cnt, const std::int8_t* q,
-                            const float* d, const float* sd, Vec vec) {
+__device__ __forceinline__ void stage_pair_part(unsigned char* smem, const TileLayout& L, int n, int i, const std::int8_t* q,
+                                                const float* d, const float* sd, Vec vec, std::uint64_t* bar) {
+  const int k = pair_copies(L), p = i / k, part = i - p * k;
+  const std::size_t v = std::size_t(vec(p));
+  if (part == 0) stage_bulk(smem + L.x_off + std::size_t(p) * L.x_stride, q + v * n, unsigned(n), bar);
+  else if (part == 1) stage_bulk(smem + L.d_off + std::size_t(p) * (n / 8), d + v * (n / 32), unsigned(n / 8), bar);
+  else stage_bulk(smem + L.sd_off + std::size_t(p) * (n / 8), sd + v * (n / 32), unsigned(n / 8), bar);
+}
+// Zeroes the slots of an unfilled 8-pair MMA column, whose results are computed and dropped.
+__device__ void zero_pad_pairs(unsigned char* smem, const TileLayout& L, int n, int cnt) {
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;  // a warp per pair: no divisions
-  const bool with_sd = L.bytes != L.sd_off;
-  for (int p = warp; p < cnt; p += kTileThreads / 32) {
-    const std::size_t v = std::size_t(vec(p));
-    for (int c = lane; c < n / 16; c += 32)
-      cp_async16(smem + L.x_off + std::size_t(p) * L.x_stride + 16 * c, q + v * n + 16 * c);
-    for (int c = lane; c < n / 128; c += 32) {
-      cp_async16(smem + L.d_off + std::size_t(p) * (n / 8) + 16 * c, d + v * (n / 32) + 4 * c);
-      if (with_sd) cp_async16(smem + L.sd_off + std::size_t(p) * (n / 8) + 16 * c, sd + v * (n / 32) + 4 * c);
-    }
-  }
   for (int p = cnt + warp; p < (cnt + 7) / 8 * 8; p += kTileThreads / 32) {
     for (int c = lane; c < L.x_stride / 16; c += 32)
       reinterpret_cast<uint4*>(smem + L.x_off + std::size_t(p) * L.x_stride)[c] = make_uint4(0, 0, 0, 0);
     for (int c = lane; c < n / 32; c += 32) {
       reinterpret_cast<float*>(smem + L.d_off)[p * (n / 32) + c] = 0.f;
-      if (with_sd) reinterpret_cast<float*>(smem + L.sd_off)[p * (n / 32) + c] = 0.f;
+      if (L.bytes != L.sd_off) reinterpret_cast<float*>(smem + L.sd_off)[p * (n / 32) + c] = 0.f;
     }
   }
 }
 
-// Stages rows [r0, r0 + rows) of expert e's matrix m into slots [s0, s0 + rows), one warp per row.
-__device__ __forceinline__ void stage_rows(unsigned char* smem, const TileLayout& L, int s0, int rows, const DevMat& m,
-                                           int e, int r0) {
-  const int lane = threadIdx.x & 31;
-  for (int i = threadIdx.x >> 5; i < rows; i += kTileThreads / 32)
-    stage_row(smem + (s0 + i) * L.row_stride, row_ptr(m, e, r0 + i), m.row_bytes, lane, 32);
+// Row r of expert e's matrix m into slot `slot`: the 16-byte chunks covering it, in one copy.
+__device__ __forceinline__ void stage_row_bulk(unsigned char* smem, const TileLayout& L, int slot, const DevMat& m, int e,
+                                               int r, std::uint64_t* bar) {
+  const RowSpan sp = row_span(row_ptr(m, e, r), m.row_bytes);
+  stage_bulk(smem + slot * L.row_stride, sp.base, unsigned(sp.bytes), bar);
 }
-// Decodes the per-unit scales of the rows staged in slots [s0, s0 + rows) (type kT).
+// Decodes the per-unit scales of the rows staged in slots [s0, s0 + rows) (type kT), a thread
+// per (row, 256-value super-block) (its four units share one header, decoded once), by the
+// `threads` threads from `first`.
 template <int kT>
 __device__ void decode_row_scales(unsigned char* smem, const TileLayout& L, int s0, int rows, const DevMat& m, int e,
-                                  int r0) {
+                                  int r0, int first, int threads) {
   float4* rs = reinterpret_cast<float4*>(smem + L.rs_off);
-  for (int r = threadIdx.x >> 5; r < rows; r += kTileThreads / 32) {  // a warp per row: no divisions
-    const int s = s0 + r;
+  const int sbs = L.units / 4, me = int(threadIdx.x) - first;
+  if (me < 0 || me >= threads) return;
+  for (int i = me; i < rows * sbs; i += threads) {
+    const int r = i / sbs, sb = i - r * sbs, s = s0 + r;
     const std::uint8_t* row = in_slot(smem + s * L.row_stride, row_ptr(m, e, r0 + r));
-    for (int u = threadIdx.x & 31; u < L.units; u += 32)
-      rs[s * L.units + u] = UnitTile<kT, 1>::scales(row, u);
+#pragma unroll
+    for (int c = 0; c < 4; ++c) rs[s * L.units + 4 * sb + c] = UnitTile<kT, 1>::scales(row, 4 * sb + c);
   }
 }
 __device__ __forceinline__ RowView row_view(unsigned char* smem, const TileLayout& L, int s, const DevMat& m, int e,
@@ -225,68 +237,64 @@ __device__ __forceinline__ void row_dot_subtree(int b, int units, Unit unit, flo
   }
 }
 
-// Joins the KS subtrees of warps `role + W ks` (W = 8 / KS roles): returns true in the warps
-// of subtree 0, whose v[] then holds the row dots. part: (KS - 1) W N x 32 floats.
-template <int KS, int N>
-__device__ __forceinline__ bool join_subtrees(float* part, float (&v)[N], bool active) {
-  constexpr int W = kTileThreads / 32 / KS;
-  static_assert((KS - 1) * W * N * 32 <= kPartFloats, "join_subtrees' scratch is kPartFloats");
-  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, role = warp % W, ks = warp / W;
-  if (ks > 0 && active)
-#pragma unroll
-    for (int i = 0; i < N; ++i) part[(((ks - 1) * W + role) * N + i) * 32 + lane] = v[i];
-  __syncthreads();
-  if (ks > 0 || !active) return false;
-#pragma unroll
-  for (int i = 0; i < N; ++i) {
-    float p[KS];
-    p[0] = v[i];
-#pragma unroll
-    for (int b = 1; b < KS; ++b) p[b] = part[(((b - 1) * W + role) * N + i) * 32 + lane];
-    v[i] = butterfly_finish<KS>(p);
+// The start both tile kernels share. Threads i < rows issue the copies of the block's weight
+// rows (stage_row(i), on bar[0]) at once; the pairs' copies (stage_pair(i), i < cnt *
+// pair_copies, on bar[1]) wait for their vector indices, a second dependent global load. The
+// rows' scales are decoded (scales()) while the pairs' vectors are still on their way.
+// Unfilled pair slots are zeroed (n values each); the tile's pair ids go to pid.
+template <class StageRow, class StagePair, class Scales>
+__device__ __forceinline__ void tile_prologue(unsigned char* smem, const GroupedArgs& a, const Tile& tl, const TileLayout& L,
+                                              int n, int rows, int* pid, std::uint64_t (&bar)[2], StageRow stage_row,
+                                              StagePair stage_pair, Scales scales) {
+  const int tid = threadIdx.x, pair_parts = tl.cnt * pair_copies(L);
+  if (tid == 0) {
+    bulk_init(&bar[0], unsigned(rows));
+    bulk_init(&bar[1], unsigned(pair_parts));
   }
-  return true;
-}
-
-// f(i, row, pair) for a thread's results i = 0..7 of a 16-row tile at row0: pair column i / 4,
-// MMA result i % 4 (mma_tile.cuh), for the pairs below cnt.
-template <class F>
-__device__ __forceinline__ void for_each_result(int row0, int cnt, int g, int t, F f) {
-#pragma unroll
-  for (int i = 0; i < 8; ++i) {
-    const int c = 8 * (i / 4) + mma_result_col(i % 4, t);
-    if (c < cnt) f(i, row0 + mma_result_row(i % 4, g), c);
-  }
-}
-
-// The start both tile kernels share: the tile's pair ids into pid, stage() issues the copies of
-// the block's weight rows and the pairs' vectors, and once they have arrived scales() decodes
-// the rows' scales.
-template <class Stage, class Scales>
-__device__ __forceinline__ void tile_prologue(const GroupedArgs& a, const Tile& tl, int* pid, Stage stage,
-                                              Scales scales) {
-  const int tid = threadIdx.x;
+  zero_pad_pairs(smem, L, n, tl.cnt);
+  __syncthreads();  // the barriers are initialised before any copy arrives on them
+  if (tid < rows) stage_row(tid);
+  else if (tid - rows < pair_parts) stage_pair(tid - rows);
   if (tid < kBM) pid[tid] = tid < tl.cnt ? a.sorted[tl.start + tid] : -1;
-  stage();
-  cp_async_commit();
-  cp_async_wait<0>();
-  __syncthreads();
+  bulk_wait(&bar[0], 0);
   scales();
-  __syncthreads();
+  bulk_wait(&bar[1], 0);
+  __syncthreads();  // every row's scales decoded
 }
 
 // The end both tile kernels share, once their staged rows are consumed (that region is scratch
-// now): the warps' KS subtrees joined, value(i) of each result scattered into a kBM x kRows
-// tile, and the tile's pair p stored at row pid[p] of dst (`stride` values apart, columns
-// r0 + 0 .. kRows - 1).
-template <int KS, int kRows, int N, class Value>
-__device__ __forceinline__ void tile_epilogue(unsigned char* smem, float (&v)[N], int row0, int cnt, const int* pid,
-                                              int g, int t, Value value, float* dst, int stride, int r0) {
-  __syncthreads();
+// now). Warp w holds subtree w / W (of KS) of the results of role w % W (W = 8 / KS roles;
+// role rl covers rows row0(rl) + 0..15). Every warp parks its subtrees, then the block joins
+// them in the butterfly's last levels, spread over all threads: a thread per (role, result j
+// < N / NV, lane) finishes results j + m N / NV (m < NV), and value() of those is the tile's
+// value at j's row and pair (the MMA result layout, mma_tile.cuh). The tile's pair p goes to
+// row pid[p] of dst (`stride` values apart, columns r0 + 0 .. kRows - 1).
+template <int KS, int kRows, int N, int NV, class Row0, class Value>
+__device__ __forceinline__ void tile_epilogue(unsigned char* smem, const float (&v)[N], int cnt, const int* pid,
+                                              Row0 row0, Value value, float* dst, int stride, int r0) {
+  constexpr int W = kTileThreads / 32 / KS, J = N / NV;
+  static_assert(KS * W * N * 32 <= kPartFloats, "tile_epilogue's scratch is kPartFloats");
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  __syncthreads();  // every warp is done with the staged rows
   float* part = reinterpret_cast<float*>(smem);
   float* tile = part + kPartFloats;  // [kBM][kRows]
-  if (join_subtrees<KS>(part, v, true))
-    for_each_result(row0, cnt, g, t, [&](int i, int r, int c) { tile[c * kRows + r] = value(i); });
+#pragma unroll
+  for (int i = 0; i < N; ++i) part[(warp * N + i) * 32 + lane] = v[i];
+  __syncthreads();
+  for (int it = threadIdx.x; it < W * J * 32; it += kTileThreads) {
+    const int l = it & 31, j = (it >> 5) % J, rl = (it >> 5) / J;
+    const int c = 8 * (j / 4) + mma_result_col(j % 4, l & 3);
+    if (c >= cnt) continue;
+    float fin[NV];
+#pragma unroll
+    for (int m = 0; m < NV; ++m) {
+      float p[KS];
+#pragma unroll
+      for (int b = 0; b < KS; ++b) p[b] = part[((b * W + rl) * N + j + m * J) * 32 + l];
+      fin[m] = butterfly_finish<KS>(p);
+    }
+    tile[c * kRows + row0(rl) + mma_result_row(j % 4, l >> 2)] = value(fin);
+  }
   __syncthreads();
   for (int i = threadIdx.x; i < cnt * kRows; i += kTileThreads) {
     const int p = i / kRows, r = i - p * kRows;
@@ -325,21 +333,22 @@ template <int kTG, int kTU>
 __global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedArgs a) {
   extern __shared__ __align__(16) unsigned char smem[];
   __shared__ int pid[kBM];
+  __shared__ std::uint64_t bar[2];
   if (int(blockIdx.y) >= a.tiles[0]) return;
   const Tile tl = tile_of(a);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3, H = a.hidden;
   const TileLayout L = gate_up_layout(a);
   const int r0 = blockIdx.x * kGuRows;
   tile_prologue(
-      a, tl, pid,
-      [&] {
-        stage_rows(smem, L, 0, kGuRows, a.gate, tl.e, r0);
-        stage_rows(smem, L, kGuRows, kGuRows, a.up, tl.e, r0);
-        stage_pairs(smem, L, H, tl.cnt, a.xq, a.xd, a.xsd, [&](int p) { return a.sorted[tl.start + p] / a.top_k; });
+      smem, a, tl, L, H, 2 * kGuRows, pid, bar,
+      [&](int i) { stage_row_bulk(smem, L, i, i < kGuRows ? a.gate : a.up, tl.e, r0 + i % kGuRows, &bar[0]); },
+      [&](int i) {
+        stage_pair_part(smem, L, H, i, a.xq, a.xd, a.xsd, [&](int p) { return a.sorted[tl.start + p] / a.top_k; },
+                        &bar[1]);
       },
-      [&] {
-        decode_row_scales<kTG>(smem, L, 0, kGuRows, a.gate, tl.e, r0);
-        decode_row_scales<kTU>(smem, L, kGuRows, kGuRows, a.up, tl.e, r0);
+      [&] {  // half the threads per matrix
+        decode_row_scales<kTG>(smem, L, 0, kGuRows, a.gate, tl.e, r0, 0, kTileThreads / 2);
+        decode_row_scales<kTU>(smem, L, kGuRows, kGuRows, a.up, tl.e, r0, kTileThreads / 2, kTileThreads / 2);
       });
   const RowView rows[4] = {row_view(smem, L, g, a.gate, tl.e, r0 + g), row_view(smem, L, g + 8, a.gate, tl.e, r0 + g + 8),
                            row_view(smem, L, kGuRows + g, a.up, tl.e, r0 + g),
@@ -348,8 +357,9 @@ __global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedAr
   float v[16] = {};
   if (tl.cnt > 8) gate_up_subtree<kTG, kTU, 2>(rows, x, warp, g, t, v);
   else gate_up_subtree<kTG, kTU, 1>(rows, x, warp, g, t, v);
-  tile_epilogue<8, kGuRows>(smem, v, 0, tl.cnt, pid, g, t, [&](int i) { return silu(v[i]) * v[8 + i]; }, a.act, a.ffn,
-                            r0);
+  tile_epilogue<8, kGuRows, 16, 2>(
+      smem, v, tl.cnt, pid, [](int) { return 0; }, [](const float (&gu)[2]) { return silu(gu[0]) * gu[1]; }, a.act,
+      a.ffn, r0);
 }
 
 // One warp per (pair, 32 ffn values): act onto its Q8_1 grid with q8_store, as gate_up_kernel
@@ -386,18 +396,19 @@ template <int kT>
 __global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs a) {
   extern __shared__ __align__(16) unsigned char smem[];
   __shared__ int pid[kBM];
+  __shared__ std::uint64_t bar[2];
   if (int(blockIdx.y) >= a.tiles[0]) return;
   const Tile tl = tile_of(a);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3, F = a.ffn;
   const TileLayout L = down_layout(a);
   const int r0 = blockIdx.x * kDnRows;
   tile_prologue(
-      a, tl, pid,
-      [&] {
-        stage_rows(smem, L, 0, kDnRows, a.down, tl.e, r0);
-        stage_pairs(smem, L, F, tl.cnt, a.act_q, a.act_d, a.act_sd, [&](int p) { return a.sorted[tl.start + p]; });
+      smem, a, tl, L, F, kDnRows, pid, bar, [&](int i) { stage_row_bulk(smem, L, i, a.down, tl.e, r0 + i, &bar[0]); },
+      [&](int i) {
+        stage_pair_part(smem, L, F, i, a.act_q, a.act_d, a.act_sd, [&](int p) { return a.sorted[tl.start + p]; },
+                        &bar[1]);
       },
-      [&] { decode_row_scales<kT>(smem, L, 0, kDnRows, a.down, tl.e, r0); });
+      [&] { decode_row_scales<kT>(smem, L, 0, kDnRows, a.down, tl.e, r0, 0, kTileThreads); });
   const int strip = 16 * (warp & 3), rg = strip + g;
   const RowView ra = row_view(smem, L, rg, a.down, tl.e, r0 + rg);
   const RowView rb = row_view(smem, L, rg + 8, a.down, tl.e, r0 + rg + 8);
@@ -405,7 +416,8 @@ __global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs 
   float v[8] = {};
   if (tl.cnt > 8) down_subtree<kT, 2>(ra, rb, x, warp >> 2, L.units, g, t, v);
   else down_subtree<kT, 1>(ra, rb, x, warp >> 2, L.units, g, t, v);
-  tile_epilogue<2, kDnRows>(smem, v, strip, tl.cnt, pid, g, t, [&](int i) { return v[i]; }, a.y, a.hidden, r0);
+  tile_epilogue<2, kDnRows, 8, 1>(
+      smem, v, tl.cnt, pid, [](int rl) { return 16 * rl; }, [](const float (&y)[1]) { return y[0]; }, a.y, a.hidden, r0);
 }
 
 __global__ void combine_kernel(GroupedArgs a) {

@@ -21,9 +21,10 @@ struct WarpBulk {
   unsigned parity;
 };
 
-// By one thread per barrier, before any use; the caller then synchronises the block.
-__device__ __forceinline__ void bulk_init(std::uint64_t* bar) {
-  asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;\n" ::"r"(smem_u32(bar)) : "memory");
+// By one thread per barrier, before any use; the caller then synchronises the block. Its phase
+// completes after `arrivals` bulk_expect calls and the bytes they announced.
+__device__ __forceinline__ void bulk_init(std::uint64_t* bar, unsigned arrivals = 1) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(smem_u32(bar)), "r"(arrivals) : "memory");
   asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
 }
 // One arrival (the slot's single expected one) that also announces `bytes` of copies.

@@ -23,7 +23,7 @@
 namespace pv::engine::cuda {
 namespace {
 
-constexpr int kThreads = 128;  // 4 warps
+constexpr int kThreads = 256;  // 8 warps: with 4, at T = 512 each warp routed 2 tokens in series
 constexpr int kWarps = kThreads / 32;
 constexpr int kMaxRT = 8;
 
@@ -55,19 +55,19 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   if (!kRacy) __syncthreads();
   const float* xs = reinterpret_cast<const float*>(x4s);
 
-  // Normalised activations for the experts (q8: rounded to the int8 grid per 32 values).
-  if (blockIdx.x == 0) {
-    for (int tt = 0; tt < nt; ++tt) {
-      for (int g = warp; g < H / 32; g += kWarps) {
-        float v = xs[tt * H + 32 * g + lane];
-        if (a.q8) v = q8_round(v);
-        const size_t o = (size_t)(t0 + tt) * H + 32 * g + lane;
-        a.xn[o] = v;
-        if (a.xq) {
-          const size_t gi = (size_t)(t0 + tt) * (H / 32) + g;
-          q8_store(v, a.xq + o, a.xd + gi, a.xsd + gi, nullptr, lane);
-        }
-      }
+  // Normalised activations for the experts (q8: rounded to the int8 grid per 32 values), a
+  // warp per (token, 32 values), spread over the group's blocks: one block doing all of them
+  // in series took most of the kernel's time at T = 512.
+  const int G = H / 32;
+  for (int i = blockIdx.x * kWarps + warp; i < nt * G; i += gridDim.x * kWarps) {
+    const int tt = i / G, g = i - tt * G;
+    float v = xs[tt * H + 32 * g + lane];
+    if (a.q8) v = q8_round(v);
+    const size_t o = (size_t)(t0 + tt) * H + 32 * g + lane;
+    a.xn[o] = v;
+    if (a.xq) {
+      const size_t gi = (size_t)(t0 + tt) * G + g;
+      q8_store(v, a.xq + o, a.xd + gi, a.xsd + gi, nullptr, lane);
     }
   }
 
