@@ -35,6 +35,10 @@ constexpr int kBM = 16;            // pairs per tile: two 8-pair MMA columns
 constexpr int kGuRows = 16;        // ffn rows per gate_up block
 constexpr int kDnRows = 64;        // down rows per block
 constexpr int kTileThreads = 256;  // 8 warps
+// tile_prologue issues each bulk copy from its own thread (a row, or one of a pair's three
+// parts); a copy without a thread would leave its mbarrier, and the block, waiting forever.
+static_assert(2 * kGuRows + 3 * kBM <= kTileThreads && kDnRows + 3 * kBM <= kTileThreads,
+              "a tile's copies outnumber its threads");
 // tile_epilogue's scratch: 8 warps' subtrees x 16 results x 32 lanes.
 constexpr int kPartFloats = 8 * 16 * 32;
 constexpr int kGroupThreads = 1024;
