@@ -4,7 +4,8 @@
 # Run it from the repository root (the device tool's working directory): `suite` runs every
 # falsifier on cpu and cuda and writes the evidence to commit under reports/evidence/;
 # `faultcatch` plants each bug with the fault-injection pv and writes fault-catch.md.
-# steps (default: all): info tests memcheck racecheck faultrace suite faultcatch bench trace torch (faultrace:
+# steps (default: all): info tests memcheck racecheck faultrace suite faultcatch bench trace torch; also suite-cuda
+# (the suite on the cuda backend alone, for evidence when the host's CPU results should not be replaced) (faultrace:
 # racecheck must report the planted Fault::cuda_reduction_race, i.e. exit 3, in the fault-injection build; trace:
 # the fused stack's phase times, PV_CUDA_STACK_TRACE). Outputs go to $OUT (or /tmp/pv-gpu-out): nvidia-smi.txt,
 # tests.log, memcheck.log, racecheck.log, bench.txt, trace.txt, torch.txt, torch.json, ... Each step has its own
@@ -45,6 +46,7 @@ for s in $STEPS; do
     bench) step bench 300 bench.txt "$HERE/pv" bench --backend cuda --synth-layers "$LAYERS" --tokens "$TOKENS" --mode both --min-seconds "${PV_BENCH_SECONDS:-0.3}" ;;
     faultrace) step faultrace 120 faultrace.log env PV_FAULT=cuda_reduction_race "$SAN" --tool racecheck --error-exitcode 3 "$HERE/test_cuda_engine_fault" "cuda: the planted reduction race (fault-injection builds only)" ;;
     suite) step suite 420 suite.log "$HERE/pv" run --backend all --fail-on-skip --seed "${PV_SEED:-20261126}" --jobs 4 --evidence "$OUT/evidence-h100.json" --junit "$OUT/junit-h100.xml" ;;
+    suite-cuda) step suite-cuda 300 suite-cuda.log "$HERE/pv" run --backend cuda --fail-on-skip --seed "${PV_SEED:-20261126}" --jobs 4 --evidence "$OUT/evidence-h100.json" --junit "$OUT/junit-h100.xml" ;;
     faultcatch) step faultcatch 480 faultcatch.log bash falsifiers/tests/fault_catch.sh --pv "$HERE/pv-fault" --out "$OUT/fault-catch.md" ;;
     trace) step trace 120 trace.txt env PV_CUDA_STACK_TRACE=1 "$HERE/pv" bench --backend cuda --synth-layers "$LAYERS" --tokens 1,8 --mode q8 --min-seconds 0.2 ;;
     torch) step torch 200 torch.txt env PYTHONUNBUFFERED=1 python3 "$HERE/torch_baseline.py" --tokens "$TOKENS" --json "$OUT/torch.json" ;;
@@ -54,5 +56,5 @@ done
 echo "=== summary"
 printf '%s\n' "${summary[@]}" | tee "$OUT/summary.txt"
 if [ "${PV_GPU_TAR:-1}" = 1 ]; then
-  (cd "$OUT" && files=(*) && files=("${files[@]/gpu-out.tar}") && tar cf gpu-out.tar ${files[@]} && rm -f ${files[@]})
+  (cd "$OUT" && rm -f gpu-out.tar && files=(*) && tar cf gpu-out.tar -- "${files[@]}" && rm -f -- "${files[@]}")
 fi

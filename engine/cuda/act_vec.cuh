@@ -123,13 +123,9 @@ __device__ __forceinline__ float unit_value(int type, const std::uint8_t* row, i
 
 // q8_round of 32 values (warp.cuh) by one thread.
 __device__ __forceinline__ void q8_round32(float (&v)[32]) {
-  float amax = 0.f;
+  const Q8Grid q8 = q8_grid(abs_max(v));
 #pragma unroll
-  for (int i = 0; i < 32; ++i) amax = fmaxf(amax, fabsf(v[i]));
-  const float d = amax / 127.f;
-  const float id = d != 0.f ? 1.f / d : 0.f;
-#pragma unroll
-  for (int i = 0; i < 32; ++i) v[i] = roundf(v[i] * id) * d;
+  for (int i = 0; i < 32; ++i) v[i] = roundf(v[i] * q8.id) * q8.d;
 }
 
 // vec_store32 of values 32 g .. 32 g + 31 by one thread (v is clobbered).
@@ -137,11 +133,7 @@ template <bool kQ8>
 __device__ __forceinline__ void vec_store_group(float (&v)[32], unsigned char* vec, int n, int g) {
   if constexpr (kQ8) {
     const QX x = vec_q(vec, n);
-    float amax = 0.f;
-#pragma unroll
-    for (int i = 0; i < 32; ++i) amax = fmaxf(amax, fabsf(v[i]));
-    const float dd = amax / 127.f;
-    const float id = dd != 0.f ? 1.f / dd : 0.f;
+    const Q8Grid q8 = q8_grid(abs_max(v));
     int half[2] = {0, 0};
     std::uint32_t* q = reinterpret_cast<std::uint32_t*>(const_cast<std::int8_t*>(x.q) + xpb(32 * g));
 #pragma unroll
@@ -149,14 +141,14 @@ __device__ __forceinline__ void vec_store_group(float (&v)[32], unsigned char* v
       std::uint32_t word = 0;
 #pragma unroll
       for (int b = 0; b < 4; ++b) {
-        const int qi = int(roundf(v[4 * w + b] * id));
+        const int qi = q8_quant(v[4 * w + b], q8);
         half[w / 4] += qi;
         word |= (std::uint32_t(qi) & 0xFFu) << (8 * b);
       }
       q[w] = word;
     }
-    const_cast<float*>(x.d)[g] = dd;
-    const_cast<float*>(x.sd)[g] = dd * float(half[0] + half[1]);
+    const_cast<float*>(x.d)[g] = q8.d;
+    const_cast<float*>(x.sd)[g] = q8.d * float(half[0] + half[1]);
     const_cast<int*>(x.s16)[2 * g] = half[0];
     const_cast<int*>(x.s16)[2 * g + 1] = half[1];
   } else {
@@ -174,18 +166,15 @@ __device__ __forceinline__ void vec_store_group(float (&v)[32], unsigned char* v
 __device__ __forceinline__ void q8_store_group_quad(const float (&v)[8], unsigned char* vec, int n, int g, int q,
                                                     unsigned mask) {
   const QX x = vec_q(vec, n);
-  float amax = 0.f;
-#pragma unroll
-  for (int i = 0; i < 8; ++i) amax = fmaxf(amax, fabsf(v[i]));
+  float amax = abs_max(v);
   amax = fmaxf(amax, __shfl_xor_sync(mask, amax, 1));
   amax = fmaxf(amax, __shfl_xor_sync(mask, amax, 2));
-  const float dd = amax / 127.f;
-  const float id = dd != 0.f ? 1.f / dd : 0.f;
+  const Q8Grid q8 = q8_grid(amax);
   int sum = 0;
   std::uint32_t w[2] = {0, 0};
 #pragma unroll
   for (int i = 0; i < 8; ++i) {
-    const int qi = int(roundf(v[i] * id));
+    const int qi = q8_quant(v[i], q8);
     sum += qi;
     w[i / 4] |= (std::uint32_t(qi) & 0xFFu) << (8 * (i % 4));
   }
@@ -193,8 +182,8 @@ __device__ __forceinline__ void q8_store_group_quad(const float (&v)[8], unsigne
   const int half = sum + __shfl_xor_sync(mask, sum, 1);  // quads 0-1: values 0..15, 2-3: 16..31
   const int tot = half + __shfl_xor_sync(mask, half, 2);
   if (q == 0) {
-    const_cast<float*>(x.d)[g] = dd;
-    const_cast<float*>(x.sd)[g] = dd * float(tot);
+    const_cast<float*>(x.d)[g] = q8.d;
+    const_cast<float*>(x.sd)[g] = q8.d * float(tot);
   }
   if ((q & 1) == 0) const_cast<int*>(x.s16)[2 * g + q / 2] = half;
 }

@@ -166,8 +166,10 @@ __device__ __forceinline__ void stage_bulk(void* dst, const void* src, unsigned 
   bulk_expect(bar, bytes);
   bulk_copy(dst, src, bytes, bar);
 }
+// Whether the layout holds the pairs' d * sum q (the sd region is its last).
+__device__ __forceinline__ bool has_sd(const TileLayout& L) { return L.bytes != L.sd_off; }
 // Copies per pair: its int8 vector, d, and d * sum q where the type reads it.
-__device__ __forceinline__ int pair_copies(const TileLayout& L) { return L.bytes != L.sd_off ? 3 : 2; }
+__device__ __forceinline__ int pair_copies(const TileLayout& L) { return has_sd(L) ? 3 : 2; }
 
 // Copy i (< cnt * pair_copies) of the tile's pairs' Q8_1 vectors (vector index vec(p) in the
 // global arrays of n values).
@@ -188,7 +190,7 @@ __device__ void zero_pad_pairs(unsigned char* smem, const TileLayout& L, int n, 
       reinterpret_cast<uint4*>(smem + L.x_off + std::size_t(p) * L.x_stride)[c] = make_uint4(0, 0, 0, 0);
     for (int c = lane; c < n / 32; c += 32) {
       reinterpret_cast<float*>(smem + L.d_off)[p * (n / 32) + c] = 0.f;
-      if (L.bytes != L.sd_off) reinterpret_cast<float*>(smem + L.sd_off)[p * (n / 32) + c] = 0.f;
+      if (has_sd(L)) reinterpret_cast<float*>(smem + L.sd_off)[p * (n / 32) + c] = 0.f;
     }
   }
 }

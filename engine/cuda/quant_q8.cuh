@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "engine/cuda/quant_dev.cuh"
+#include "engine/cuda/warp.cuh"
 
 namespace pv::engine::cuda {
 
@@ -169,22 +170,18 @@ __device__ __forceinline__ float row_dot_q8(int type, const std::uint8_t* row, i
   return s;
 }
 
-// Quantises one value per lane onto the Q8_1 grid of its 32-lane group (warp_max etc. from
-// warp.cuh must be visible): writes q, and lane 0 writes d and d * sum q; lanes 0 and 16 write
-// the integer sums of their 16-value halves where s16 is not null (the dp4a Q6_K dots read them).
+// Quantises one value per lane onto the Q8_1 grid of its 32-lane group (warp.cuh's q8_grid):
+// writes q, and lane 0 writes d and d * sum q; lanes 0 and 16 write the integer sums of their
+// 16-value halves where s16 is not null (the dp4a Q6_K dots read them).
 __device__ __forceinline__ void q8_store(float v, std::int8_t* q, float* d, float* sd, int* s16, int lane) {
-  float amax = fabsf(v);
-#pragma unroll
-  for (int o = 16; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o));
-  const float dd = amax / 127.f;
-  const float id = dd != 0.f ? 1.f / dd : 0.f;
-  const int qi = int(roundf(v * id));
+  const Q8Grid q8 = q8_grid(warp_max(fabsf(v)));
+  const int qi = q8_quant(v, q8);
   *q = static_cast<std::int8_t>(qi);
   int s = qi;
 #pragma unroll
   for (int o = 8; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);  // within 16-lane halves
   const int tot = s + __shfl_xor_sync(0xffffffffu, s, 16);
-  if (lane == 0) { *d = dd; *sd = dd * float(tot); }
+  if (lane == 0) { *d = q8.d; *sd = q8.d * float(tot); }
   if (s16 != nullptr && (lane & 15) == 0) *s16 = s;
 }
 

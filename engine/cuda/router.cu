@@ -1,12 +1,13 @@
 // Router for the per-layer paths (the fused decode stack, stack.cu, has its own copy of the
 // steps): RMSNorm + router logits + softmax over all E + top-k (ties: lower index first) +
 // renormalisation (each weight 1/k when the selected sum is 0), in one launch.
-// grid (chunks, token groups of RT tokens), 4 warps. Each block normalises its tokens (a warp
-// per token) and computes the logits of its chunk of experts (a warp per expert, RT tokens at
-// once, so the router matrix is read once per RT tokens: a GEMV at RT = 1, a small GEMM at
-// RT = 8), writes them to global memory, and the last block of a token group to finish (an
-// integer atomic ticket, the threadFenceReduction pattern) routes the group's tokens, a warp per
-// token (softmax, top-k, renormalisation). The arithmetic is router_dev.cuh's, shared with the fused stack.
+// grid (chunks, token groups of RT tokens), kThreads / 32 warps. Each block normalises its
+// tokens (a warp per token), writes its share of their Q8_1 roundings, and computes the logits
+// of its chunk of experts (a warp per expert, RT tokens at once, so the router matrix is read
+// once per RT tokens: a GEMV at RT = 1, a small GEMM at RT = 8), writes them to global memory,
+// and the last block of a token group to finish (an integer atomic ticket, the
+// threadFenceReduction pattern) routes the group's tokens, a warp per token (softmax, top-k,
+// renormalisation). The arithmetic is router_dev.cuh's, shared with the fused stack.
 // Fault::cuda_reduction_race: the variant drops the barrier between the normalisation (each
 // token's RMSNorm, a reduction, written to shared memory by one warp) and the logits (read by
 // every warp), so warps may read a token before it is normalised (racecheck reports it;

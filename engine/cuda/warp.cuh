@@ -16,13 +16,29 @@ __device__ __forceinline__ float warp_max(float v) {
   return v;
 }
 
-// Rounds one value per lane to the Q8_1 grid of its 32-lane group: d = amax/127, q = round(x/d)
-// (llama.cpp's quantize_q8_1 rule). Returns q*d.
-__device__ __forceinline__ float q8_round(float v) {
-  const float amax = warp_max(fabsf(v));
+// The Q8_1 grid of a group of values whose largest magnitude is amax (llama.cpp's
+// quantize_q8_1 rule): d = amax / 127 and id = 1 / d (0 for an all-zero group); a value v
+// becomes q = round(v * id), i.e. q * d. Every q8 rounding of the engine (router, decode,
+// fused stack, batch) takes its grid and quants from these two, so they agree bit for bit.
+struct Q8Grid { float d, id; };
+__device__ __forceinline__ Q8Grid q8_grid(float amax) {
   const float d = amax / 127.f;
-  const float id = d != 0.f ? 1.f / d : 0.f;
-  return roundf(v * id) * d;
+  return {d, d != 0.f ? 1.f / d : 0.f};
+}
+__device__ __forceinline__ int q8_quant(float v, const Q8Grid& g) { return int(roundf(v * g.id)); }
+// The largest |v[i]| of N values (the group's amax, one thread).
+template <int N>
+__device__ __forceinline__ float abs_max(const float (&v)[N]) {
+  float amax = 0.f;
+#pragma unroll
+  for (int i = 0; i < N; ++i) amax = fmaxf(amax, fabsf(v[i]));
+  return amax;
+}
+
+// Rounds one value per lane to the Q8_1 grid of its 32-lane group. Returns q * d.
+__device__ __forceinline__ float q8_round(float v) {
+  const Q8Grid g = q8_grid(warp_max(fabsf(v)));
+  return roundf(v * g.id) * g.d;
 }
 
 __device__ __forceinline__ float silu(float g) { return __fdiv_rn(g, __fadd_rn(1.f, expf(-g))); }
