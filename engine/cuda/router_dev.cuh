@@ -143,18 +143,28 @@ __device__ __forceinline__ float renormalised(float p, double sum, int K) {
   return sum > 0.0 ? float(double(p) / sum) : 1.f / float(K);
 }
 
-// One token's routing by one warp: softmax over its E logits z (read through L2) into pz
-// (shared scratch; probs too when not null), top-k into sel_e / sel_w (shared or global), and
-// the weights renormalised in place. router_kernel and the fused stack both route with it.
-__device__ __forceinline__ void warp_route(const float* z, int E, int K, float* pz, float* probs, std::int32_t* sel_e,
-                                           float* sel_w, int lane) {
+// One token's selection by one warp: softmax over its E logits z (read through L2) into pz
+// (shared scratch; probs too when not null), top-k into sel_e / sel_w (shared or global), the
+// weights still the selected probabilities.
+__device__ __forceinline__ void warp_select(const float* z, int E, int K, float* pz, float* probs, std::int32_t* sel_e,
+                                            float* sel_w, int lane) {
   warp_softmax(z, E, pz, probs, lane);
   __syncwarp();
   warp_topk(pz, E, K, sel_e, sel_w, lane);
   __syncwarp();
+}
+// The selected probabilities sel_w of one token renormalised in place, by one warp.
+__device__ __forceinline__ void warp_renormalise(float* sel_w, int K, int lane) {
   const double sum = selected_sum(sel_w, K);
   __syncwarp();  // every lane has read the weights before they are overwritten
   for (int j = lane; j < K; j += 32) sel_w[j] = renormalised(sel_w[j], sum, K);
+}
+// One token's routing by one warp: warp_select, then warp_renormalise. router_kernel routes
+// with it; the fused stack calls the two halves apart (the experts are needed first).
+__device__ __forceinline__ void warp_route(const float* z, int E, int K, float* pz, float* probs, std::int32_t* sel_e,
+                                           float* sel_w, int lane) {
+  warp_select(z, E, K, pz, probs, sel_e, sel_w, lane);
+  warp_renormalise(sel_w, K, lane);
 }
 
 }  // namespace pv::engine::cuda
