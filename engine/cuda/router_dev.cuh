@@ -105,18 +105,20 @@ __device__ __forceinline__ unsigned long long topk_key(float p, int e) {
 // key below pick j - 1's (each lane scans every 32nd expert, then the warp's maximum: of the high
 // halves, then of the low halves that go with it). Lane 0 writes sel_e[j] and sel_w[j] (shared
 // or global memory).
-constexpr int kTopkRegs = 8;  // keys a lane holds in registers (E <= 256); more are recomputed per pick
+// kRegs: keys a lane holds in registers (E <= 32 kRegs); more are recomputed per pick. The
+// selection does not depend on it: keys past E are 0, below every expert's.
+template <int kRegs>
 __device__ __forceinline__ void warp_topk(const float* pz, int E, int K, std::int32_t* sel_e, float* sel_w, int lane) {
-  unsigned long long key[kTopkRegs];
+  unsigned long long key[kRegs];
 #pragma unroll
-  for (int m = 0; m < kTopkRegs; ++m) key[m] = lane + 32 * m < E ? topk_key(pz[lane + 32 * m], lane + 32 * m) : 0ull;
+  for (int m = 0; m < kRegs; ++m) key[m] = lane + 32 * m < E ? topk_key(pz[lane + 32 * m], lane + 32 * m) : 0ull;
   unsigned long long prev = ~0ull;  // above every key
   for (int j = 0; j < K; ++j) {
     unsigned long long best = 0;  // below every key (no expert has ~e == 0)
 #pragma unroll
-    for (int m = 0; m < kTopkRegs; ++m)
+    for (int m = 0; m < kRegs; ++m)
       if (key[m] < prev && key[m] > best) best = key[m];
-    for (int e = lane + 32 * kTopkRegs; e < E; e += 32) {
+    for (int e = lane + 32 * kRegs; e < E; e += 32) {
       const unsigned long long k = topk_key(pz[e], e);
       if (k < prev && k > best) best = k;
     }
@@ -150,7 +152,9 @@ __device__ __forceinline__ void warp_select(const float* z, int E, int K, float*
                                             float* sel_w, int lane) {
   warp_softmax(z, E, pz, probs, lane);
   __syncwarp();
-  warp_topk(pz, E, K, sel_e, sel_w, lane);
+  // Each pick compares every key a lane holds: 4 for up to 128 experts (Qwen3's), else 8.
+  if (E <= 128) warp_topk<4>(pz, E, K, sel_e, sel_w, lane);
+  else warp_topk<8>(pz, E, K, sel_e, sel_w, lane);
   __syncwarp();
 }
 // The selected probabilities sel_w of one token renormalised in place, by one warp.
