@@ -193,7 +193,10 @@ void CudaMoeEngine::ensure_workspace(int tokens, int layers) {
   ws_.weights = DeviceBuffer(NL * T * K * 4, "workspace expert weights");
   ws_.logits = DeviceBuffer(T * E * 4, "workspace router logits");
   ws_.barrier = DeviceBuffer(sizeof(unsigned), "workspace grid barrier");
-  if (trace_) ws_.trace = DeviceBuffer(NL * kStackMarks * 8, "workspace stack trace");
+  if (trace_) {  // zeroed: kMarkGuLast is a running maximum
+    ws_.trace = DeviceBuffer(NL * kStackMarks * 8, "workspace stack trace");
+    PV_CUDA_CHECK(cudaMemset(ws_.trace.as<void>(), 0, NL * kStackMarks * 8));
+  }
   const std::size_t groups = std::size_t(router_token_groups(int(T)));
   ws_.tickets = DeviceBuffer(groups * 4, "workspace router tickets");
   PV_CUDA_CHECK(cudaMemset(ws_.tickets.as<void>(), 0, groups * 4));
@@ -376,17 +379,18 @@ void CudaMoeEngine::print_stack_trace(int count, int T) const {
   std::vector<unsigned long long> t(std::size_t(count) * kStackMarks);
   PV_CUDA_CHECK(cudaMemcpy(t.data(), ws_.trace.as<void>(), t.size() * 8, cudaMemcpyDeviceToHost));
   std::fprintf(stderr, "stack trace T=%d (block 0, median over %d layers, us):", T, count);
-  for (int k = 1; k <= kStackMarks; ++k) {
+  auto median = [&](auto&& us) {
     std::vector<double> d;
-    for (int l = 0; l < count; ++l) {
-      const auto* m = &t[std::size_t(l) * kStackMarks];
-      if (k < kStackMarks) d.push_back(double(m[k] - m[k - 1]) * 1e-3);
-      else d.push_back(double(m[kStackMarks - 1] - m[0]) * 1e-3);
-    }
+    for (int l = 0; l < count; ++l) d.push_back(us(&t[std::size_t(l) * kStackMarks]));
     std::sort(d.begin(), d.end());
-    std::fprintf(stderr, " %s %.2f%s", k < kStackMarks ? kStackMarkNames[k] : "layer", d[d.size() / 2],
-                 k < kStackMarks ? " |" : "\n");
-  }
+    return d[d.size() / 2];
+  };
+  for (int k = 1; k <= kMarkLayerBarrier; ++k)
+    std::fprintf(stderr, " %s %.2f |", kStackMarkNames[k], median([&](auto* m) { return double(m[k] - m[k - 1]) * 1e-3; }));
+  std::fprintf(stderr, " layer %.2f | %s %.2f after block 0's\n",
+               median([](auto* m) { return double(m[kMarkLayerBarrier] - m[kMarkLayer]) * 1e-3; }),
+               kStackMarkNames[kMarkGuLast],
+               median([](auto* m) { return (double(m[kMarkGuLast]) - double(m[kMarkGuDone])) * 1e-3; }));
 }
 
 }  // namespace pv::engine::cuda

@@ -130,7 +130,8 @@ struct StackArgs {
   std::int32_t* experts = nullptr;     // [count][T, k]
   float* weights = nullptr;            // [count][T, k]
   // Optional [count][kStackMarks] %globaltimer stamps (ns) taken by thread 0 of block 0 at the
-  // phase boundaries (PV_CUDA_STACK_TRACE, see CudaMoeEngine::device_forward_ms).
+  // phase boundaries, and the grid's latest end of phase G (PV_CUDA_STACK_TRACE, see
+  // CudaMoeEngine::device_forward_ms).
   unsigned long long* trace = nullptr;
   // Each role's ggml type when every layer has the same (DevMat::type), else 0.
   int gate_type = 0, up_type = 0, down_type = 0;
@@ -148,12 +149,14 @@ bool plan_stack(StackArgs& a, int sm_count, int smem_optin);
 // warp 0 of block 0 has its first staged rows of the phase in shared memory).
 enum StackMark {
   kMarkLayer, kMarkNorm, kMarkLogits, kMarkXBarrier, kMarkRouted, kMarkGuFirst, kMarkGuDone,
-  kMarkDnBarrier, kMarkActStaged, kMarkDnFirst, kMarkDnDone, kMarkLayerBarrier, kStackMarks
+  kMarkDnBarrier, kMarkActStaged, kMarkDnFirst, kMarkDnDone, kMarkLayerBarrier,
+  kMarkGuLast,  // not a phase boundary of block 0: when the last block finished phase G
+  kStackMarks
 };
 constexpr const char* kStackMarkNames[kStackMarks] = {
     "layer start", "norm done", "logits done", "x vectors + barrier", "routed",
     "gate/up first rows", "gate/up done", "down copies issued + barrier", "act staged", "down first rows",
-    "down done", "down barrier"};
+    "down done", "down barrier", "last block's gate/up done"};
 // Zeroes the barrier counter, then launches (both captured into the caller's graph).
 void launch_stack(const StackArgs& a, cudaStream_t stream);
 

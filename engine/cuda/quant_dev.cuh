@@ -43,9 +43,11 @@ __device__ __forceinline__ uint4 load16_a2(const std::uint8_t* p) {
 // bytes past the 16, so only for fields with room behind them inside their block: Q6_K's ql and
 // qh runs end at least 18 bytes before the block does.
 __device__ __forceinline__ uint4 load16_a2_words(const std::uint8_t* p) {
-  const std::uintptr_t a = reinterpret_cast<std::uintptr_t>(p);
-  const std::uint32_t* w = reinterpret_cast<const std::uint32_t*>(a & ~std::uintptr_t(3));
-  const unsigned sh = 8u * unsigned(a & 3);  // 0 or 16
+  // p - off, not an integer cast back to a pointer: the compiler then still sees a shared-memory
+  // row as one and loads it with LDS (a generic LD costs more latency).
+  const unsigned off = unsigned(reinterpret_cast<std::uintptr_t>(p) & 3);
+  const std::uint32_t* w = reinterpret_cast<const std::uint32_t*>(p - off);
+  const unsigned sh = 8u * off;  // 0 or 16
   const std::uint32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4];
   return make_uint4(__funnelshift_r(w0, w1, sh), __funnelshift_r(w1, w2, sh), __funnelshift_r(w2, w3, sh),
                     __funnelshift_r(w3, w4, sh));

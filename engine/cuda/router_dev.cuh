@@ -105,18 +105,20 @@ __device__ __forceinline__ unsigned long long topk_key(float p, int e) {
 // key below pick j - 1's (each lane scans every 32nd expert, then the warp's maximum: of the high
 // halves, then of the low halves that go with it). Lane 0 writes sel_e[j] and sel_w[j] (shared
 // or global memory).
-constexpr int kTopkRegs = 8;  // keys a lane holds in registers (E <= 256); more are recomputed per pick
+// kRegs: keys a lane holds in registers (E <= 32 kRegs); more are recomputed per pick. The
+// selection does not depend on it: keys past E are 0, below every expert's.
+template <int kRegs>
 __device__ __forceinline__ void warp_topk(const float* pz, int E, int K, std::int32_t* sel_e, float* sel_w, int lane) {
-  unsigned long long key[kTopkRegs];
+  unsigned long long key[kRegs];
 #pragma unroll
-  for (int m = 0; m < kTopkRegs; ++m) key[m] = lane + 32 * m < E ? topk_key(pz[lane + 32 * m], lane + 32 * m) : 0ull;
+  for (int m = 0; m < kRegs; ++m) key[m] = lane + 32 * m < E ? topk_key(pz[lane + 32 * m], lane + 32 * m) : 0ull;
   unsigned long long prev = ~0ull;  // above every key
   for (int j = 0; j < K; ++j) {
     unsigned long long best = 0;  // below every key (no expert has ~e == 0)
 #pragma unroll
-    for (int m = 0; m < kTopkRegs; ++m)
+    for (int m = 0; m < kRegs; ++m)
       if (key[m] < prev && key[m] > best) best = key[m];
-    for (int e = lane + 32 * kTopkRegs; e < E; e += 32) {
+    for (int e = lane + 32 * kRegs; e < E; e += 32) {
       const unsigned long long k = topk_key(pz[e], e);
       if (k < prev && k > best) best = k;
     }
@@ -143,18 +145,30 @@ __device__ __forceinline__ float renormalised(float p, double sum, int K) {
   return sum > 0.0 ? float(double(p) / sum) : 1.f / float(K);
 }
 
-// One token's routing by one warp: softmax over its E logits z (read through L2) into pz
-// (shared scratch; probs too when not null), top-k into sel_e / sel_w (shared or global), and
-// the weights renormalised in place. router_kernel and the fused stack both route with it.
-__device__ __forceinline__ void warp_route(const float* z, int E, int K, float* pz, float* probs, std::int32_t* sel_e,
-                                           float* sel_w, int lane) {
+// One token's selection by one warp: softmax over its E logits z (read through L2) into pz
+// (shared scratch; probs too when not null), top-k into sel_e / sel_w (shared or global), the
+// weights still the selected probabilities.
+__device__ __forceinline__ void warp_select(const float* z, int E, int K, float* pz, float* probs, std::int32_t* sel_e,
+                                            float* sel_w, int lane) {
   warp_softmax(z, E, pz, probs, lane);
   __syncwarp();
-  warp_topk(pz, E, K, sel_e, sel_w, lane);
+  // Each pick compares every key a lane holds: 4 for up to 128 experts (Qwen3's), else 8.
+  if (E <= 128) warp_topk<4>(pz, E, K, sel_e, sel_w, lane);
+  else warp_topk<8>(pz, E, K, sel_e, sel_w, lane);
   __syncwarp();
+}
+// The selected probabilities sel_w of one token renormalised in place, by one warp.
+__device__ __forceinline__ void warp_renormalise(float* sel_w, int K, int lane) {
   const double sum = selected_sum(sel_w, K);
   __syncwarp();  // every lane has read the weights before they are overwritten
   for (int j = lane; j < K; j += 32) sel_w[j] = renormalised(sel_w[j], sum, K);
+}
+// One token's routing by one warp: warp_select, then warp_renormalise. router_kernel routes
+// with it; the fused stack calls the two halves apart (the experts are needed first).
+__device__ __forceinline__ void warp_route(const float* z, int E, int K, float* pz, float* probs, std::int32_t* sel_e,
+                                           float* sel_w, int lane) {
+  warp_select(z, E, K, pz, probs, sel_e, sel_w, lane);
+  warp_renormalise(sel_w, K, lane);
 }
 
 }  // namespace pv::engine::cuda

@@ -4,8 +4,8 @@
 //      of its router rows spread over its warps (block_norm_logits); block b computes router
 //      rows b, b + gridDim.x, ... Barrier (during which each block builds the experts'
 //      activation vectors). Each block routes every token (a warp per token) into shared
-//      memory, so no block waits for another to learn the experts; block 0 also writes the
-//      routing out.
+//      memory, so no block waits for another to learn the experts; the weights are
+//      renormalised, and block 0 writes the routing out, once phase G's first copies are out.
 //   G  the T*k*ffn (pair, row) items of gate + up + SwiGLU, a contiguous share per block, a
 //      pipeline per warp (pipeline.cuh) whose lane 0 stages the gate and up rows with bulk
 //      copies. act (f32) goes to global memory. Barrier (during which each block issues the
@@ -62,6 +62,16 @@ __device__ __forceinline__ void mark(const StackArgs& a, int l, int k) {
     unsigned long long t;
     asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
     a.trace[l * kStackMarks + k] = t;
+  }
+}
+
+// The latest time any block reaches mark k of layer l (64-bit atomicMax; %globaltimer only
+// grows, so the stamps of earlier launches never win).
+__device__ __forceinline__ void mark_last(const StackArgs& a, int l, int k) {
+  if (a.trace && threadIdx.x == 0) {
+    unsigned long long t;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    atomicMax(a.trace + l * kStackMarks + k, t);
   }
 }
 
@@ -199,18 +209,29 @@ __device__ __forceinline__ void phase_router(const StackArgs& a, const StackLaye
   }
   grid_wait(a.barrier, barrier_no(l, 1));
   mark(a, l, kMarkXBarrier);
-  // Routing, in every block: a warp per token (warp_route, as router_kernel routes).
+  // Routing, in every block: a warp per token (warp_route's first half, as router_kernel
+  // routes); the weights are renormalised later (finish_routing), once phase G's copies are out.
   const int K = a.top_k;
   if (warp < T)
-    warp_route(a.logits + (size_t)warp * E, E, K, s.pz + warp * pz_stride(E),
-               blockIdx.x == 0 ? a.probs + ((size_t)l * T + warp) * E : nullptr, s.sel_e + warp * K, s.sel_w + warp * K,
-               lane);
+    warp_select(a.logits + (size_t)warp * E, E, K, s.pz + warp * pz_stride(E),
+                blockIdx.x == 0 ? a.probs + ((size_t)l * T + warp) * E : nullptr, s.sel_e + warp * K,
+                s.sel_w + warp * K, lane);
   __syncthreads();
   mark(a, l, kMarkRouted);
+}
+
+// warp_route's second half for token `warp`, by that warp, while its first rows are on their way
+// (phase G reads only the experts; phase D reads the weights after a grid barrier). Block 0
+// writes the routing out.
+__device__ __forceinline__ void finish_routing(const StackArgs& a, const Smem& s, int l) {
+  const int T = a.tokens, K = a.top_k, lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  if (warp >= T) return;
+  warp_renormalise(s.sel_w + warp * K, K, lane);
+  __syncwarp();
   if (blockIdx.x == 0)
-    for (int i = threadIdx.x; i < T * a.top_k; i += kThreads) {
-      a.experts[(size_t)l * T * a.top_k + i] = s.sel_e[i];
-      a.weights[(size_t)l * T * a.top_k + i] = s.sel_w[i];
+    for (int j = lane; j < K; j += 32) {
+      a.experts[((size_t)l * T + warp) * K + j] = s.sel_e[warp * K + j];
+      a.weights[((size_t)l * T + warp) * K + j] = s.sel_w[warp * K + j];
     }
 }
 
@@ -254,6 +275,7 @@ __device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLay
   mark(a, l, kMarkGuFirst);  // again when warp 0's first rows have arrived, if it has any
   const int n = warp_items(g, warp);
   bulk_pipeline_start(n, a.gu_depth, stage);
+  finish_routing(a, s, l);
   bulk_pipeline_run(n, a.gu_depth, wb, stage, consume);
 }
 
@@ -316,11 +338,16 @@ __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer&
     // Each row's dot in row_dot_vec's order: lane i's running sum of units i, i + 32, ..., then
     // the butterfly; the rows' butterflies interleaved.
     float y[kDnChunk];
+    if (U <= 32) {  // ffn <= 2048: a lane sums at most one unit of a row (predicated, no loop)
 #pragma unroll
-    for (int j = 0; j < kDnChunk; ++j) {
-      y[j] = 0.f;
-      if (j < it.nj)
-        for (int k = lane; k < U; k += 32) y[j] = __fadd_rn(y[j], units[j * U + k]);
+      for (int j = 0; j < kDnChunk; ++j) y[j] = j < it.nj && lane < U ? __fadd_rn(0.f, units[j * U + lane]) : 0.f;
+    } else {
+#pragma unroll
+      for (int j = 0; j < kDnChunk; ++j) {
+        y[j] = 0.f;
+        if (j < it.nj)
+          for (int k = lane; k < U; k += 32) y[j] = __fadd_rn(y[j], units[j * U + k]);
+      }
     }
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1)
@@ -406,6 +433,7 @@ __global__ void __launch_bounds__(kThreads, 1) stack_kernel(StackArgs a) {
     phase_gate_up<kQ8, kGU>(a, L, s, wb, l);
     mark(a, l, kMarkGuDone);
     grid_arrive(a.barrier);
+    mark_last(a, l, kMarkGuLast);  // after grid_arrive's block barrier: all of the block's warps
     phase_down<kQ8, kDN>(a, L, l + 1 < a.count ? a.layers + l + 1 : nullptr, h, out, s, wb, l);
     mark(a, l, kMarkDnDone);
     grid_arrive(a.barrier);
