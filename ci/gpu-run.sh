@@ -45,8 +45,10 @@ for s in $STEPS; do
     racecheck) step racecheck 300 racecheck.log "$SAN" --tool racecheck --racecheck-report all --error-exitcode 3 "$HERE/test_cuda_engine" "${SAN_FILTER[@]}" ;;
     bench) step bench 300 bench.txt "$HERE/pv" bench --backend cuda --synth-layers "$LAYERS" --tokens "$TOKENS" --mode both --min-seconds "${PV_BENCH_SECONDS:-0.3}" ;;
     faultrace) step faultrace 120 faultrace.log env PV_FAULT=cuda_reduction_race "$SAN" --tool racecheck --error-exitcode 3 "$HERE/test_cuda_engine_fault" "cuda: the planted reduction race (fault-injection builds only)" ;;
-    suite) step suite 420 suite.log "$HERE/pv" run --backend all --fail-on-skip --seed "${PV_SEED:-20261126}" --jobs 4 --evidence "$OUT/evidence-h100.json" --junit "$OUT/junit-h100.xml" ;;
-    suite-cuda) step suite-cuda 300 suite-cuda.log "$HERE/pv" run --backend cuda --fail-on-skip --seed "${PV_SEED:-20261126}" --jobs 4 --evidence "$OUT/evidence-h100.json" --junit "$OUT/junit-h100.xml" ;;
+    suite|suite-cuda)
+      if [ "$s" = suite ]; then backend=all limit=420; else backend=cuda limit=300; fi
+      step "$s" "$limit" "$s.log" "$HERE/pv" run --backend "$backend" --fail-on-skip --seed "${PV_SEED:-20261126}" --jobs 4 \
+        --evidence "$OUT/evidence-h100.json" --junit "$OUT/junit-h100.xml" ;;
     faultcatch) step faultcatch 480 faultcatch.log bash falsifiers/tests/fault_catch.sh --pv "$HERE/pv-fault" --out "$OUT/fault-catch.md" ;;
     trace) step trace 120 trace.txt env PV_CUDA_STACK_TRACE=1 "$HERE/pv" bench --backend cuda --synth-layers "$LAYERS" --tokens 1,8 --mode q8 --min-seconds 0.2 ;;
     torch) step torch 200 torch.txt env PYTHONUNBUFFERED=1 python3 "$HERE/torch_baseline.py" --tokens "$TOKENS" --json "$OUT/torch.json" ;;

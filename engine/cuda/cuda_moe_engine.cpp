@@ -385,8 +385,10 @@ void CudaMoeEngine::print_stack_trace(int count, int T) const {
     std::sort(d.begin(), d.end());
     return d[d.size() / 2];
   };
-  for (int k = 1; k <= kMarkLayerBarrier; ++k)
-    std::fprintf(stderr, " %s %.2f |", kStackMarkNames[k], median([&](auto* m) { return double(m[k] - m[k - 1]) * 1e-3; }));
+  for (int k = 1; k <= kMarkLayerBarrier; ++k) {
+    const double us = median([&](auto* m) { return double(m[k] - m[k - 1]) * 1e-3; });
+    std::fprintf(stderr, " %s %.2f |", kStackMarkNames[k], us);
+  }
   std::fprintf(stderr, " layer %.2f | %s %.2f after block 0's\n",
                median([](auto* m) { return double(m[kMarkLayerBarrier] - m[kMarkLayer]) * 1e-3; }),
                kStackMarkNames[kMarkGuLast],

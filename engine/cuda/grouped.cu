@@ -5,12 +5,13 @@
 //   gate_up_tile_kernel: a block = one tile x 16 ffn rows (their gate and up rows staged once,
 //     a bulk copy each, with the pairs' Q8_1 activations written by the router, and the rows'
 //     scales decoded once into shared memory while the pairs arrive). mma.sync gives the
-//     integer sums per 16/32 values and quant_q8.cuh's formulas the f32 unit values (mma_tile.cuh), so every unit value is bitwise the decode
-//     kernels' value; each row dot is summed in row_dot_q8's order (TreeStream, act_vec.cuh),
-//     the lanes split over 8 warps whose subtrees are joined in the butterfly's order, so every
-//     output is bitwise the decode kernels' output (batch independence). Integer sums cannot
-//     overflow where the f32 result does not (an fp16 tensor-core path overflowed on extreme
-//     scales: test_cuda_fixes.cpp). Writes act = SwiGLU in f32.
+//     integer sums per 16/32 values and quant_q8.cuh's formulas the f32 unit values
+//     (mma_tile.cuh), so every unit value is bitwise the decode kernels' value; each row dot
+//     is summed in row_dot_q8's order (TreeStream, act_vec.cuh), the lanes split over 8 warps
+//     whose subtrees are joined in the butterfly's order, so every output is bitwise the
+//     decode kernels' output (batch independence). Integer sums cannot overflow where the f32
+//     result does not (an fp16 tensor-core path overflowed on extreme scales:
+//     test_cuda_fixes.cpp). Writes act = SwiGLU in f32.
 //   act_quant_kernel: act onto its Q8_1 grid per 32 ffn values, the decode kernel's q8_store.
 //   down_tile_kernel: the same for 64 down rows, two warps per row dot: y[pair, row].
 //   combine_kernel: h' = h + sum_j w_j y[t*k + j], in slot order, with explicitly rounded

@@ -1,6 +1,7 @@
-// Router for the per-layer paths (the fused decode stack, stack.cu, has its own copy of the
-// steps): RMSNorm + router logits + softmax over all E + top-k (ties: lower index first) +
-// renormalisation (each weight 1/k when the selected sum is 0), in one launch.
+// Router for the per-layer paths (the fused decode stack, stack.cu, spreads the norm and logits
+// its own way, in the same order, and routes with warp_route's two halves): RMSNorm + router
+// logits + softmax over all E + top-k (ties: lower index first) + renormalisation (each weight
+// 1/k when the selected sum is 0), in one launch.
 // grid (chunks, token groups of RT tokens), kThreads / 32 warps. Each block normalises its
 // tokens (a warp per token), writes its share of their Q8_1 roundings, and computes the logits
 // of its chunk of experts (a warp per expert, RT tokens at once, so the router matrix is read
@@ -87,7 +88,7 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   if (!last) return;
   if (tid == 0) a.tickets[blockIdx.y] = 0;  // ready for the next launch or graph replay
   __threadfence();
-  // Routing a warp per token (warp_route, as the fused stack routes).
+  // Routing a warp per token (warp_route; the fused stack calls its halves apart).
   for (int tt = warp; tt < nt; tt += kWarps) {
     const size_t t = size_t(t0 + tt);
     warp_route(a.logits + t * E, E, K, pz + warp * pz_stride(E), a.probs + t * E, a.experts + t * K,

@@ -57,22 +57,18 @@ __device__ __forceinline__ int warp_items(const Range& r, int w) {
   return n > 0 ? int((n + kWarps - 1) / kWarps) : 0;
 }
 
-__device__ __forceinline__ void mark(const StackArgs& a, int l, int k) {
-  if (a.trace && blockIdx.x == 0 && threadIdx.x == 0) {
-    unsigned long long t;
-    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
-    a.trace[l * kStackMarks + k] = t;
-  }
+__device__ __forceinline__ unsigned long long globaltimer() {
+  unsigned long long t;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  return t;
 }
-
+__device__ __forceinline__ void mark(const StackArgs& a, int l, int k) {
+  if (a.trace && blockIdx.x == 0 && threadIdx.x == 0) a.trace[l * kStackMarks + k] = globaltimer();
+}
 // The latest time any block reaches mark k of layer l (64-bit atomicMax; %globaltimer only
 // grows, so the stamps of earlier launches never win).
 __device__ __forceinline__ void mark_last(const StackArgs& a, int l, int k) {
-  if (a.trace && threadIdx.x == 0) {
-    unsigned long long t;
-    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
-    atomicMax(a.trace + l * kStackMarks + k, t);
-  }
+  if (a.trace && threadIdx.x == 0) atomicMax(a.trace + l * kStackMarks + k, globaltimer());
 }
 
 // Grid-wide barrier in two halves, so that a block can do work that no other block waits for
