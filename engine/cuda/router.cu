@@ -29,7 +29,7 @@ constexpr int kThreads = 256;  // 8 warps: with 4, at T = 512 each warp routed 2
 constexpr int kWarps = kThreads / 32;
 constexpr int kMaxRT = 8;
 
-template <int RT, bool kRacy>
+template <int RT, int NE, bool kRacy>
 __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   extern __shared__ float4 smem4[];
   const int H = a.hidden, H4 = H / 4, E = a.n_experts, K = a.top_k;
@@ -73,13 +73,20 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
     }
   }
 
+  // NE consecutive experts a warp at once, so each x value loaded serves NE rows.
   const float4* r4 = reinterpret_cast<const float4*>(a.router);
-  for (int e = e0 + warp; e < e1; e += kWarps) {
-    float z[RT];
-    warp_logits<RT>(r4 + (size_t)e * H4, x4s, H4, nt, lane, z);
+  for (int e = e0 + NE * warp; e < e1; e += NE * kWarps) {
+    const int ne = min(NE, e1 - e);
+    const float4* rows[NE];
 #pragma unroll
-    for (int tt = 0; tt < RT; ++tt)
-      if (lane == 0 && tt < nt) a.logits[(size_t)(t0 + tt) * E + e] = z[tt];
+    for (int j = 0; j < NE; ++j) rows[j] = r4 + (size_t)(j < ne ? e + j : e) * H4;
+    float z[NE * RT];
+    warp_logits<RT, NE>(rows, ne, x4s, H4, nt, lane, z);
+#pragma unroll
+    for (int j = 0; j < NE; ++j)
+#pragma unroll
+      for (int tt = 0; tt < RT; ++tt)
+        if (lane == 0 && j < ne && tt < nt) a.logits[(size_t)(t0 + tt) * E + e + j] = z[j * RT + tt];
   }
   __threadfence();
   __syncthreads();
@@ -100,12 +107,22 @@ size_t router_smem(int rt, int hidden, int n_experts) {
   return sizeof(float) * (size_t(rt) * hidden + size_t(kWarps) * pz_stride(n_experts));
 }
 
-template <int RT>
+template <int RT, int NE>
 void launch_rt(const RouterArgs& a, int chunks, cudaStream_t stream) {
   const dim3 grid(chunks, (a.tokens + RT - 1) / RT);
   const size_t smem = router_smem(RT, a.hidden, a.n_experts);
-  launch_maybe_pdl(a.pdl, a.racy ? router_kernel<RT, true> : router_kernel<RT, false>, grid, dim3(kThreads),
+  launch_maybe_pdl(a.pdl, a.racy ? router_kernel<RT, NE, true> : router_kernel<RT, NE, false>, grid, dim3(kThreads),
                    smem, stream, "cudaLaunchKernelEx(router_kernel)", a);
+}
+
+// Every router_kernel instantiation launch_router uses.
+template <class F>
+void each_router_kernel(F f) {
+  for (bool racy : {false, true}) {
+    f(racy ? router_kernel<1, 1, true> : router_kernel<1, 1, false>);
+    f(racy ? router_kernel<kMaxRT, 1, true> : router_kernel<kMaxRT, 1, false>);
+    f(racy ? router_kernel<kMaxRT, 4, true> : router_kernel<kMaxRT, 4, false>);
+  }
 }
 
 }  // namespace
@@ -115,21 +132,24 @@ int router_token_groups(int tokens) { return tokens; }
 
 void configure_router() {
   const int max = 200 * 1024;
-  PV_CUDA_CHECK(cudaFuncSetAttribute(router_kernel<1, false>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
-  PV_CUDA_CHECK(cudaFuncSetAttribute(router_kernel<1, true>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
-  PV_CUDA_CHECK(cudaFuncSetAttribute(router_kernel<kMaxRT, false>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
-  PV_CUDA_CHECK(cudaFuncSetAttribute(router_kernel<kMaxRT, true>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+  each_router_kernel([&](auto kernel) {
+    PV_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+  });
 }
 
 void launch_router(const RouterArgs& a, cudaStream_t stream) {
   // RT = 1 below 8 tokens (a token's logits then cost no work for absent tokens), 8 above.
-  // About two blocks per SM in all, at least one expert per warp.
+  // About two blocks per SM in all, at least one expert per warp. Where a block per 4 x 8
+  // experts and token group still gives every SM a block (T >= 257 with 128 experts on 132
+  // SMs), a warp takes 4 experts at once (NE = 4): each x value it loads then serves 4 rows.
   const int rt = a.tokens < kMaxRT ? 1 : kMaxRT;
   const int groups = (a.tokens + rt - 1) / rt;
   const int max_chunks = std::max(1, a.n_experts / kWarps);
   const int chunks = std::max(1, std::min(max_chunks, (2 * a.sm_count + groups - 1) / groups));
-  if (rt == 1) launch_rt<1>(a, chunks, stream);
-  else launch_rt<kMaxRT>(a, chunks, stream);
+  const int chunks4 = (a.n_experts + 4 * kWarps - 1) / (4 * kWarps);
+  if (rt == 1) launch_rt<1, 1>(a, chunks, stream);
+  else if (groups * chunks4 >= a.sm_count) launch_rt<kMaxRT, 4>(a, chunks4, stream);
+  else launch_rt<kMaxRT, 1>(a, chunks, stream);
 }
 
 }  // namespace pv::engine::cuda
