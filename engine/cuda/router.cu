@@ -29,6 +29,46 @@ constexpr int kThreads = 256;  // 8 warps: with 4, at T = 512 each warp routed 2
 constexpr int kWarps = kThreads / 32;
 constexpr int kMaxRT = 8;
 
+// The router's rounding of one (token, 32-value group) by the 4 lanes of a quad (mask: those
+// lanes; lane q holds values 8q .. 8q + 7): q8 mode rounds the values to their Q8_1 grid
+// (q8_round), xn gets them, and where xq is not null their quants, d and d * sum q (q8_store
+// of the rounded values). Bitwise the warp-per-group functions: a maximum and an integer sum
+// do not depend on their order, and every value goes through the same expressions.
+__device__ __forceinline__ float quad_max(float v, unsigned mask) {
+  v = fmaxf(v, __shfl_xor_sync(mask, v, 1));
+  return fmaxf(v, __shfl_xor_sync(mask, v, 2));
+}
+__device__ __forceinline__ void quad_round_store(const float* xs, bool q8, float* xn, std::int8_t* xq, float* xd,
+                                                 float* xsd, int q, unsigned mask) {
+  float v[8];
+  const float4 lo = reinterpret_cast<const float4*>(xs)[2 * q], hi = reinterpret_cast<const float4*>(xs)[2 * q + 1];
+  v[0] = lo.x; v[1] = lo.y; v[2] = lo.z; v[3] = lo.w; v[4] = hi.x; v[5] = hi.y; v[6] = hi.z; v[7] = hi.w;
+  if (q8) {
+    const Q8Grid g = q8_grid(quad_max(abs_max(v), mask));
+#pragma unroll
+    for (int i = 0; i < 8; ++i) v[i] = roundf(v[i] * g.id) * g.d;
+  }
+  reinterpret_cast<float4*>(xn)[2 * q] = make_float4(v[0], v[1], v[2], v[3]);
+  reinterpret_cast<float4*>(xn)[2 * q + 1] = make_float4(v[4], v[5], v[6], v[7]);
+  if (xq == nullptr) return;
+  const Q8Grid g = q8_grid(quad_max(abs_max(v), mask));
+  int sum = 0;
+  std::uint32_t w[2] = {0, 0};
+#pragma unroll
+  for (int i = 0; i < 8; ++i) {
+    const int qi = q8_quant(v[i], g);
+    sum += qi;
+    w[i / 4] |= (std::uint32_t(qi) & 0xFFu) << (8 * (i % 4));
+  }
+  reinterpret_cast<uint2*>(xq)[q] = make_uint2(w[0], w[1]);
+  sum += __shfl_xor_sync(mask, sum, 1);
+  sum += __shfl_xor_sync(mask, sum, 2);
+  if (q == 0) {
+    *xd = g.d;
+    *xsd = g.d * float(sum);
+  }
+}
+
 template <int RT, int NE, bool kRacy>
 __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   extern __shared__ float4 smem4[];
@@ -58,19 +98,15 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   const float* xs = reinterpret_cast<const float*>(x4s);
 
   // Normalised activations for the experts (q8: rounded to the int8 grid per 32 values), a
-  // warp per (token, 32 values), spread over the group's blocks: one block doing all of them
-  // in series took most of the kernel's time at T = 512.
+  // quad per (token, 32 values), spread over the group's blocks: one block doing all of them
+  // in series took most of the kernel's time at T = 512, and a warp per group a third of its
+  // instructions.
   const int G = H / 32;
-  for (int i = blockIdx.x * kWarps + warp; i < nt * G; i += gridDim.x * kWarps) {
+  for (int i = (blockIdx.x * kThreads + tid) / 4; i < nt * G; i += gridDim.x * (kThreads / 4)) {
     const int tt = i / G, g = i - tt * G;
-    float v = xs[tt * H + 32 * g + lane];
-    if (a.q8) v = q8_round(v);
-    const size_t o = (size_t)(t0 + tt) * H + 32 * g + lane;
-    a.xn[o] = v;
-    if (a.xq) {
-      const size_t gi = (size_t)(t0 + tt) * G + g;
-      q8_store(v, a.xq + o, a.xd + gi, a.xsd + gi, nullptr, lane);
-    }
+    const size_t o = (size_t)(t0 + tt) * H + 32 * g, gi = (size_t)(t0 + tt) * G + g;
+    quad_round_store(xs + tt * H + 32 * g, a.q8, a.xn + o, a.xq ? a.xq + o : nullptr, a.xd + gi, a.xsd + gi, lane & 3,
+                     0xFu << (lane & ~3));
   }
 
   // NE consecutive experts a warp at once, so each x value loaded serves NE rows.
