@@ -31,42 +31,20 @@ constexpr int kMaxRT = 8;
 
 // The router's rounding of one (token, 32-value group) by the 4 lanes of a quad (mask: those
 // lanes; lane q holds values 8q .. 8q + 7): q8 mode rounds the values to their Q8_1 grid
-// (q8_round), xn gets them, and where xq is not null their quants, d and d * sum q (q8_store
-// of the rounded values). Bitwise the warp-per-group functions: a maximum and an integer sum
-// do not depend on their order, and every value goes through the same expressions.
-__device__ __forceinline__ float quad_max(float v, unsigned mask) {
-  v = fmaxf(v, __shfl_xor_sync(mask, v, 1));
-  return fmaxf(v, __shfl_xor_sync(mask, v, 2));
-}
+// (q8_round's expressions), xn gets them, and where xq is not null their quants, d and d *
+// sum q (q8_store_quad). Bitwise the warp-per-group q8_round and q8_store.
 __device__ __forceinline__ void quad_round_store(const float* xs, bool q8, float* xn, std::int8_t* xq, float* xd,
                                                  float* xsd, int q, unsigned mask) {
   float v[8];
-  const float4 lo = reinterpret_cast<const float4*>(xs)[2 * q], hi = reinterpret_cast<const float4*>(xs)[2 * q + 1];
-  v[0] = lo.x; v[1] = lo.y; v[2] = lo.z; v[3] = lo.w; v[4] = hi.x; v[5] = hi.y; v[6] = hi.z; v[7] = hi.w;
+  load8(xs + 8 * q, v);
   if (q8) {
     const Q8Grid g = q8_grid(quad_max(abs_max(v), mask));
 #pragma unroll
     for (int i = 0; i < 8; ++i) v[i] = roundf(v[i] * g.id) * g.d;
   }
-  reinterpret_cast<float4*>(xn)[2 * q] = make_float4(v[0], v[1], v[2], v[3]);
-  reinterpret_cast<float4*>(xn)[2 * q + 1] = make_float4(v[4], v[5], v[6], v[7]);
-  if (xq == nullptr) return;
-  const Q8Grid g = q8_grid(quad_max(abs_max(v), mask));
-  int sum = 0;
-  std::uint32_t w[2] = {0, 0};
-#pragma unroll
-  for (int i = 0; i < 8; ++i) {
-    const int qi = q8_quant(v[i], g);
-    sum += qi;
-    w[i / 4] |= (std::uint32_t(qi) & 0xFFu) << (8 * (i % 4));
-  }
-  reinterpret_cast<uint2*>(xq)[q] = make_uint2(w[0], w[1]);
-  sum += __shfl_xor_sync(mask, sum, 1);
-  sum += __shfl_xor_sync(mask, sum, 2);
-  if (q == 0) {
-    *xd = g.d;
-    *xsd = g.d * float(sum);
-  }
+  reinterpret_cast<float4*>(xn + 8 * q)[0] = make_float4(v[0], v[1], v[2], v[3]);
+  reinterpret_cast<float4*>(xn + 8 * q)[1] = make_float4(v[4], v[5], v[6], v[7]);
+  if (xq != nullptr) q8_store_quad(v, xq, xd, xsd, q, mask);
 }
 
 template <int RT, int NE, bool kRacy>
