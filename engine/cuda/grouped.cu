@@ -12,7 +12,8 @@
 //     decode kernels' output (batch independence). Integer sums cannot overflow where the f32
 //     result does not (an fp16 tensor-core path overflowed on extreme scales:
 //     test_cuda_fixes.cpp). Writes act = SwiGLU in f32.
-//   act_quant_kernel: act onto its Q8_1 grid per 32 ffn values, the decode kernel's q8_store.
+//   act_quant_kernel: act onto its Q8_1 grid per 32 ffn values, a quad per group
+//     (q8_store_quad, bitwise the decode kernel's q8_store).
 //   down_tile_kernel: the same for 64 down rows, two warps per row dot: y[pair, row].
 //   combine_kernel: h' = h + sum_j w_j y[t*k + j], in slot order, with explicitly rounded
 //     operations: what down_kernel (decode.cu) computes for a token alone.
@@ -369,16 +370,18 @@ __global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedAr
       a.ffn, r0);
 }
 
-// One warp per (pair, 32 ffn values): act onto its Q8_1 grid with q8_store, as gate_up_kernel
-// (decode.cu) does for a token alone.
+// One quad per (pair, 32 ffn values): act onto its Q8_1 grid with q8_store_quad, bitwise the
+// warp's q8_store that gate_up_kernel (decode.cu) applies for a token alone.
 __global__ void act_quant_kernel(GroupedArgs a) {
   const int G = a.ffn / 32, lane = threadIdx.x & 31;
-  const long w = (long(blockIdx.x) * blockDim.x + threadIdx.x) >> 5;
-  if (w >= long(a.tokens) * a.top_k * G) return;
-  const long pair = w / G;
-  const int grp = int(w - pair * G);
-  q8_store(a.act[pair * a.ffn + 32 * grp + lane], a.act_q + pair * a.ffn + 32 * grp + lane, a.act_d + pair * G + grp,
-           a.act_sd + pair * G + grp, nullptr, lane);
+  const long quad = (long(blockIdx.x) * blockDim.x + threadIdx.x) >> 2;
+  if (quad >= long(a.tokens) * a.top_k * G) return;
+  const long pair = quad / G;
+  const int grp = int(quad - pair * G);
+  const long o = pair * a.ffn + 32 * grp;
+  float v[8];
+  load8(a.act + o + 8 * (lane & 3), v);
+  q8_store_quad(v, a.act_q + o, a.act_d + pair * G + grp, a.act_sd + pair * G + grp, lane & 3, 0xFu << (lane & ~3));
 }
 
 // The down rows' subtree for NT 8-pair columns (results [0, 4 NT) valid).
@@ -491,8 +494,8 @@ void launch_grouped(const GroupedArgs& a, cudaStream_t stream) {
   with_kernels(a, [&](auto gu, auto dn) {
     gu<<<dim3(a.ffn / kGuRows, max_tiles), kTileThreads, gate_up_layout(a).bytes, stream>>>(a);
     PV_CUDA_CHECK_LAUNCH("gate_up_tile_kernel<<<...>>>");
-    const long warps = long(pairs) * (a.ffn / 32);
-    act_quant_kernel<<<unsigned((warps + 7) / 8), 256, 0, stream>>>(a);
+    const long quads = long(pairs) * (a.ffn / 32);
+    act_quant_kernel<<<unsigned((quads + 63) / 64), 256, 0, stream>>>(a);
     PV_CUDA_CHECK_LAUNCH("act_quant_kernel<<<...>>>");
     dn<<<dim3(a.hidden / kDnRows, max_tiles), kTileThreads, down_layout(a).bytes, stream>>>(a);
     PV_CUDA_CHECK_LAUNCH("down_tile_kernel<<<...>>>");

@@ -29,7 +29,25 @@ constexpr int kThreads = 256;  // 8 warps: with 4, at T = 512 each warp routed 2
 constexpr int kWarps = kThreads / 32;
 constexpr int kMaxRT = 8;
 
-template <int RT, bool kRacy>
+// The router's rounding of one (token, 32-value group) by the 4 lanes of a quad (mask: those
+// lanes; lane q holds values 8q .. 8q + 7): q8 mode rounds the values to their Q8_1 grid
+// (q8_round's expressions), xn gets them, and where xq is not null their quants, d and d *
+// sum q (q8_store_quad). Bitwise the warp-per-group q8_round and q8_store.
+__device__ __forceinline__ void quad_round_store(const float* xs, bool q8, float* xn, std::int8_t* xq, float* xd,
+                                                 float* xsd, int q, unsigned mask) {
+  float v[8];
+  load8(xs + 8 * q, v);
+  if (q8) {
+    const Q8Grid g = q8_grid(quad_max(abs_max(v), mask));
+#pragma unroll
+    for (int i = 0; i < 8; ++i) v[i] = roundf(v[i] * g.id) * g.d;
+  }
+  reinterpret_cast<float4*>(xn + 8 * q)[0] = make_float4(v[0], v[1], v[2], v[3]);
+  reinterpret_cast<float4*>(xn + 8 * q)[1] = make_float4(v[4], v[5], v[6], v[7]);
+  if (xq != nullptr) q8_store_quad(v, xq, xd, xsd, q, mask);
+}
+
+template <int RT, int NE, bool kRacy>
 __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   extern __shared__ float4 smem4[];
   const int H = a.hidden, H4 = H / 4, E = a.n_experts, K = a.top_k;
@@ -58,28 +76,31 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
   const float* xs = reinterpret_cast<const float*>(x4s);
 
   // Normalised activations for the experts (q8: rounded to the int8 grid per 32 values), a
-  // warp per (token, 32 values), spread over the group's blocks: one block doing all of them
-  // in series took most of the kernel's time at T = 512.
+  // quad per (token, 32 values), spread over the group's blocks: one block doing all of them
+  // in series took most of the kernel's time at T = 512, and a warp per group a third of its
+  // instructions.
   const int G = H / 32;
-  for (int i = blockIdx.x * kWarps + warp; i < nt * G; i += gridDim.x * kWarps) {
+  for (int i = (blockIdx.x * kThreads + tid) / 4; i < nt * G; i += gridDim.x * (kThreads / 4)) {
     const int tt = i / G, g = i - tt * G;
-    float v = xs[tt * H + 32 * g + lane];
-    if (a.q8) v = q8_round(v);
-    const size_t o = (size_t)(t0 + tt) * H + 32 * g + lane;
-    a.xn[o] = v;
-    if (a.xq) {
-      const size_t gi = (size_t)(t0 + tt) * G + g;
-      q8_store(v, a.xq + o, a.xd + gi, a.xsd + gi, nullptr, lane);
-    }
+    const size_t o = (size_t)(t0 + tt) * H + 32 * g, gi = (size_t)(t0 + tt) * G + g;
+    quad_round_store(xs + tt * H + 32 * g, a.q8, a.xn + o, a.xq ? a.xq + o : nullptr, a.xd + gi, a.xsd + gi, lane & 3,
+                     0xFu << (lane & ~3));
   }
 
+  // NE consecutive experts a warp at once, so each x value loaded serves NE rows.
   const float4* r4 = reinterpret_cast<const float4*>(a.router);
-  for (int e = e0 + warp; e < e1; e += kWarps) {
-    float z[RT];
-    warp_logits<RT>(r4 + (size_t)e * H4, x4s, H4, nt, lane, z);
+  for (int e = e0 + NE * warp; e < e1; e += NE * kWarps) {
+    const int ne = min(NE, e1 - e);
+    const float4* rows[NE];
 #pragma unroll
-    for (int tt = 0; tt < RT; ++tt)
-      if (lane == 0 && tt < nt) a.logits[(size_t)(t0 + tt) * E + e] = z[tt];
+    for (int j = 0; j < NE; ++j) rows[j] = r4 + (size_t)(j < ne ? e + j : e) * H4;
+    float z[NE * RT];
+    warp_logits<RT, NE>(rows, ne, x4s, H4, nt, lane, z);
+#pragma unroll
+    for (int j = 0; j < NE; ++j)
+#pragma unroll
+      for (int tt = 0; tt < RT; ++tt)
+        if (lane == 0 && j < ne && tt < nt) a.logits[(size_t)(t0 + tt) * E + e + j] = z[j * RT + tt];
   }
   __threadfence();
   __syncthreads();
@@ -100,12 +121,22 @@ size_t router_smem(int rt, int hidden, int n_experts) {
   return sizeof(float) * (size_t(rt) * hidden + size_t(kWarps) * pz_stride(n_experts));
 }
 
-template <int RT>
+template <int RT, int NE>
 void launch_rt(const RouterArgs& a, int chunks, cudaStream_t stream) {
   const dim3 grid(chunks, (a.tokens + RT - 1) / RT);
   const size_t smem = router_smem(RT, a.hidden, a.n_experts);
-  launch_maybe_pdl(a.pdl, a.racy ? router_kernel<RT, true> : router_kernel<RT, false>, grid, dim3(kThreads),
+  launch_maybe_pdl(a.pdl, a.racy ? router_kernel<RT, NE, true> : router_kernel<RT, NE, false>, grid, dim3(kThreads),
                    smem, stream, "cudaLaunchKernelEx(router_kernel)", a);
+}
+
+// Every router_kernel instantiation launch_router uses.
+template <class F>
+void each_router_kernel(F f) {
+  for (bool racy : {false, true}) {
+    f(racy ? router_kernel<1, 1, true> : router_kernel<1, 1, false>);
+    f(racy ? router_kernel<kMaxRT, 1, true> : router_kernel<kMaxRT, 1, false>);
+    f(racy ? router_kernel<kMaxRT, 4, true> : router_kernel<kMaxRT, 4, false>);
+  }
 }
 
 }  // namespace
@@ -115,21 +146,24 @@ int router_token_groups(int tokens) { return tokens; }
 
 void configure_router() {
   const int max = 200 * 1024;
-  PV_CUDA_CHECK(cudaFuncSetAttribute(router_kernel<1, false>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
-  PV_CUDA_CHECK(cudaFuncSetAttribute(router_kernel<1, true>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
-  PV_CUDA_CHECK(cudaFuncSetAttribute(router_kernel<kMaxRT, false>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
-  PV_CUDA_CHECK(cudaFuncSetAttribute(router_kernel<kMaxRT, true>, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+  each_router_kernel([&](auto kernel) {
+    PV_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
+  });
 }
 
 void launch_router(const RouterArgs& a, cudaStream_t stream) {
   // RT = 1 below 8 tokens (a token's logits then cost no work for absent tokens), 8 above.
-  // About two blocks per SM in all, at least one expert per warp.
+  // About two blocks per SM in all, at least one expert per warp. Where a block per 4 x 8
+  // experts and token group still gives every SM a block (T >= 257 with 128 experts on 132
+  // SMs), a warp takes 4 experts at once (NE = 4): each x value it loads then serves 4 rows.
   const int rt = a.tokens < kMaxRT ? 1 : kMaxRT;
   const int groups = (a.tokens + rt - 1) / rt;
   const int max_chunks = std::max(1, a.n_experts / kWarps);
   const int chunks = std::max(1, std::min(max_chunks, (2 * a.sm_count + groups - 1) / groups));
-  if (rt == 1) launch_rt<1>(a, chunks, stream);
-  else launch_rt<kMaxRT>(a, chunks, stream);
+  const int chunks4 = (a.n_experts + 4 * kWarps - 1) / (4 * kWarps);
+  if (rt == 1) launch_rt<1, 1>(a, chunks, stream);
+  else if (groups * chunks4 >= a.sm_count) launch_rt<kMaxRT, 4>(a, chunks4, stream);
+  else launch_rt<kMaxRT, 1>(a, chunks, stream);
 }
 
 }  // namespace pv::engine::cuda

@@ -46,23 +46,36 @@ __device__ __forceinline__ void warp_rms_norm(const float4* h, const float4* w, 
   for (int i = lane; i < H4; i += 32) x[i] = rms_apply(x[i], scale, __ldg(w + i));
 }
 
-// Logits of one router row against NT normalised tokens (x + t * H4, t < nt): the row is read
-// once for all of them; each token's value is the same sequence of operations as NT = 1.
-template <int NT>
-__device__ __forceinline__ void warp_logits(const float4* row, const float4* x, int H4, int nt, int lane,
-                                            float* out) {
-  float acc[NT];
+// Logits of NE router rows (rows[j], j < ne) against NT normalised tokens (x + t * H4, t < nt):
+// each row is read once for all tokens and each token's x once for all rows; every (row,
+// token) value is the same sequence of operations as NE = NT = 1 (out[j * NT + t]).
+template <int NT, int NE = 1>
+__device__ __forceinline__ void warp_logits(const float4* const (&rows)[NE], int ne, const float4* x, int H4, int nt,
+                                            int lane, float* out) {
+  float acc[NE][NT];
 #pragma unroll
-  for (int t = 0; t < NT; ++t) acc[t] = 0.f;
+  for (int j = 0; j < NE; ++j)
+#pragma unroll
+    for (int t = 0; t < NT; ++t) acc[j][t] = 0.f;
 #pragma unroll 8
   for (int i = lane; i < H4; i += 32) {
-    const float4 r = __ldg(row + i);
+    float4 r[NE];
 #pragma unroll
-    for (int t = 0; t < NT; ++t)
-      if (t < nt) acc[t] = __fadd_rn(acc[t], dot4_rn(r, x[t * H4 + i]));
+    for (int j = 0; j < NE; ++j)
+      if (NE == 1 || j < ne) r[j] = __ldg(rows[j] + i);
+#pragma unroll
+    for (int t = 0; t < NT; ++t) {
+      if (t >= nt) continue;
+      const float4 xv = x[t * H4 + i];
+#pragma unroll
+      for (int j = 0; j < NE; ++j)
+        if (NE == 1 || j < ne) acc[j][t] = __fadd_rn(acc[j][t], dot4_rn(r[j], xv));
+    }
   }
 #pragma unroll
-  for (int t = 0; t < NT; ++t) out[t] = warp_sum(acc[t]);
+  for (int j = 0; j < NE; ++j)
+#pragma unroll
+    for (int t = 0; t < NT; ++t) out[j * NT + t] = warp_sum(acc[j][t]);
 }
 
 // Softmax over the E logits z of one token (read through L2) by one warp: pz (shared) gets the
