@@ -166,18 +166,9 @@ __device__ __forceinline__ void vec_store_group(float (&v)[32], unsigned char* v
 __device__ __forceinline__ void q8_store_group_quad(const float (&v)[8], unsigned char* vec, int n, int g, int q,
                                                     unsigned mask) {
   const QX x = vec_q(vec, n);
-  float amax = abs_max(v);
-  amax = fmaxf(amax, __shfl_xor_sync(mask, amax, 1));
-  amax = fmaxf(amax, __shfl_xor_sync(mask, amax, 2));
-  const Q8Grid q8 = q8_grid(amax);
-  int sum = 0;
-  std::uint32_t w[2] = {0, 0};
-#pragma unroll
-  for (int i = 0; i < 8; ++i) {
-    const int qi = q8_quant(v[i], q8);
-    sum += qi;
-    w[i / 4] |= (std::uint32_t(qi) & 0xFFu) << (8 * (i % 4));
-  }
+  const Q8Grid q8 = q8_grid(quad_max(abs_max(v), mask));
+  std::uint32_t w[2];
+  const int sum = q8_pack8(v, q8, w);
   *reinterpret_cast<uint2*>(const_cast<std::int8_t*>(x.q) + xpb(32 * g + 8 * q)) = make_uint2(w[0], w[1]);
   const int half = sum + __shfl_xor_sync(mask, sum, 1);  // quads 0-1: values 0..15, 2-3: 16..31
   const int tot = half + __shfl_xor_sync(mask, half, 2);

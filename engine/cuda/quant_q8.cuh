@@ -198,17 +198,23 @@ __device__ __forceinline__ void load8(const float* p, float (&v)[8]) {
   v[0] = lo.x; v[1] = lo.y; v[2] = lo.z; v[3] = lo.w;
   v[4] = hi.x; v[5] = hi.y; v[6] = hi.z; v[7] = hi.w;
 }
-__device__ __forceinline__ void q8_store_quad(const float (&v)[8], std::int8_t* q, float* d, float* sd, int lane_q,
-                                              unsigned mask) {
-  const Q8Grid g = q8_grid(quad_max(abs_max(v), mask));
+// A quad lane's 8 quants on grid g, packed 4 a word in value order; returns their sum.
+__device__ __forceinline__ int q8_pack8(const float (&v)[8], const Q8Grid& g, std::uint32_t (&w)[2]) {
   int sum = 0;
-  std::uint32_t w[2] = {0, 0};
+  w[0] = w[1] = 0;
 #pragma unroll
   for (int i = 0; i < 8; ++i) {
     const int qi = q8_quant(v[i], g);
     sum += qi;
     w[i / 4] |= (std::uint32_t(qi) & 0xFFu) << (8 * (i % 4));
   }
+  return sum;
+}
+__device__ __forceinline__ void q8_store_quad(const float (&v)[8], std::int8_t* q, float* d, float* sd, int lane_q,
+                                              unsigned mask) {
+  const Q8Grid g = q8_grid(quad_max(abs_max(v), mask));
+  std::uint32_t w[2];
+  int sum = q8_pack8(v, g, w);
   reinterpret_cast<uint2*>(q)[lane_q] = make_uint2(w[0], w[1]);
   sum += __shfl_xor_sync(mask, sum, 1);
   sum += __shfl_xor_sync(mask, sum, 2);
