@@ -125,7 +125,7 @@ __device__ __forceinline__ float unit_value(int type, const std::uint8_t* row, i
 __device__ __forceinline__ void q8_round32(float (&v)[32]) {
   const Q8Grid q8 = q8_grid(abs_max(v));
 #pragma unroll
-  for (int i = 0; i < 32; ++i) v[i] = roundf(v[i] * q8.id) * q8.d;
+  for (int i = 0; i < 32; ++i) v[i] = q8_snap(v[i], q8);
 }
 
 // vec_store32 of values 32 g .. 32 g + 31 by one thread (v is clobbered).

@@ -185,14 +185,7 @@ __device__ __forceinline__ void q8_store(float v, std::int8_t* q, float* d, floa
   if (s16 != nullptr && (lane & 15) == 0) *s16 = s;
 }
 
-// q8_store of a 32-value group by the 4 lanes of a quad (mask: those lanes), lane q holding
-// values 8q .. 8q + 7 (v): q gets the group's 32 quants, d and sd its scale and d * sum q.
-// Bitwise the warp's q8_store: a maximum and an integer sum do not depend on their order, and
-// every value is quantised by the same expression. A warp per group spent ~15 shuffles per value.
-__device__ __forceinline__ float quad_max(float v, unsigned mask) {
-  v = fmaxf(v, __shfl_xor_sync(mask, v, 1));
-  return fmaxf(v, __shfl_xor_sync(mask, v, 2));
-}
+// 8 consecutive floats (32-byte aligned) into registers.
 __device__ __forceinline__ void load8(const float* p, float (&v)[8]) {
   const float4 lo = reinterpret_cast<const float4*>(p)[0], hi = reinterpret_cast<const float4*>(p)[1];
   v[0] = lo.x; v[1] = lo.y; v[2] = lo.z; v[3] = lo.w;
@@ -210,6 +203,10 @@ __device__ __forceinline__ int q8_pack8(const float (&v)[8], const Q8Grid& g, st
   }
   return sum;
 }
+// q8_store of a 32-value group by the 4 lanes of a quad (mask: those lanes), lane q holding
+// values 8q .. 8q + 7 (v): q gets the group's 32 quants, d and sd its scale and d * sum q.
+// Bitwise the warp's q8_store: a maximum and an integer sum do not depend on their order, and
+// every value is quantised by the same expression. A warp per group spent ~15 shuffles per value.
 __device__ __forceinline__ void q8_store_quad(const float (&v)[8], std::int8_t* q, float* d, float* sd, int lane_q,
                                               unsigned mask) {
   const Q8Grid g = q8_grid(quad_max(abs_max(v), mask));

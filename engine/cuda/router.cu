@@ -28,10 +28,11 @@ namespace {
 constexpr int kThreads = 256;  // 8 warps: with 4, at T = 512 each warp routed 2 tokens in series
 constexpr int kWarps = kThreads / 32;
 constexpr int kMaxRT = 8;
+constexpr int kWideNE = 4;  // experts a warp takes at once where the grid still fills the device
 
 // The router's rounding of one (token, 32-value group) by the 4 lanes of a quad (mask: those
 // lanes; lane q holds values 8q .. 8q + 7): q8 mode rounds the values to their Q8_1 grid
-// (q8_round's expressions), xn gets them, and where xq is not null their quants, d and d *
+// (q8_snap, as q8_round), xn gets them, and where xq is not null their quants, d and d *
 // sum q (q8_store_quad). Bitwise the warp-per-group q8_round and q8_store.
 __device__ __forceinline__ void quad_round_store(const float* xs, bool q8, float* xn, std::int8_t* xq, float* xd,
                                                  float* xsd, int q, unsigned mask) {
@@ -40,7 +41,7 @@ __device__ __forceinline__ void quad_round_store(const float* xs, bool q8, float
   if (q8) {
     const Q8Grid g = q8_grid(quad_max(abs_max(v), mask));
 #pragma unroll
-    for (int i = 0; i < 8; ++i) v[i] = roundf(v[i] * g.id) * g.d;
+    for (int i = 0; i < 8; ++i) v[i] = q8_snap(v[i], g);
   }
   reinterpret_cast<float4*>(xn + 8 * q)[0] = make_float4(v[0], v[1], v[2], v[3]);
   reinterpret_cast<float4*>(xn + 8 * q)[1] = make_float4(v[4], v[5], v[6], v[7]);
@@ -135,7 +136,7 @@ void each_router_kernel(F f) {
   for (bool racy : {false, true}) {
     f(racy ? router_kernel<1, 1, true> : router_kernel<1, 1, false>);
     f(racy ? router_kernel<kMaxRT, 1, true> : router_kernel<kMaxRT, 1, false>);
-    f(racy ? router_kernel<kMaxRT, 4, true> : router_kernel<kMaxRT, 4, false>);
+    f(racy ? router_kernel<kMaxRT, kWideNE, true> : router_kernel<kMaxRT, kWideNE, false>);
   }
 }
 
@@ -153,16 +154,16 @@ void configure_router() {
 
 void launch_router(const RouterArgs& a, cudaStream_t stream) {
   // RT = 1 below 8 tokens (a token's logits then cost no work for absent tokens), 8 above.
-  // About two blocks per SM in all, at least one expert per warp. Where a block per 4 x 8
+  // About two blocks per SM in all, at least one expert per warp. Where a block per kWideNE x 8
   // experts and token group still gives every SM a block (T >= 257 with 128 experts on 132
-  // SMs), a warp takes 4 experts at once (NE = 4): each x value it loads then serves 4 rows.
+  // SMs), a warp takes kWideNE experts at once: each x value it loads then serves that many rows.
   const int rt = a.tokens < kMaxRT ? 1 : kMaxRT;
   const int groups = (a.tokens + rt - 1) / rt;
   const int max_chunks = std::max(1, a.n_experts / kWarps);
   const int chunks = std::max(1, std::min(max_chunks, (2 * a.sm_count + groups - 1) / groups));
-  const int chunks4 = (a.n_experts + 4 * kWarps - 1) / (4 * kWarps);
+  const int wide_chunks = (a.n_experts + kWideNE * kWarps - 1) / (kWideNE * kWarps);
   if (rt == 1) launch_rt<1, 1>(a, chunks, stream);
-  else if (groups * chunks4 >= a.sm_count) launch_rt<kMaxRT, 4>(a, chunks4, stream);
+  else if (groups * wide_chunks >= a.sm_count) launch_rt<kMaxRT, kWideNE>(a, wide_chunks, stream);
   else launch_rt<kMaxRT, 1>(a, chunks, stream);
 }
 

@@ -15,6 +15,11 @@ __device__ __forceinline__ float warp_max(float v) {
   for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
   return v;
 }
+// The maximum over the 4 lanes of a quad (mask: those lanes).
+__device__ __forceinline__ float quad_max(float v, unsigned mask) {
+  v = fmaxf(v, __shfl_xor_sync(mask, v, 1));
+  return fmaxf(v, __shfl_xor_sync(mask, v, 2));
+}
 
 // The Q8_1 grid of a group of values whose largest magnitude is amax (llama.cpp's
 // quantize_q8_1 rule): d = amax / 127 and id = 1 / d (0 for an all-zero group); a value v
@@ -26,6 +31,8 @@ __device__ __forceinline__ Q8Grid q8_grid(float amax) {
   return {d, d != 0.f ? 1.f / d : 0.f};
 }
 __device__ __forceinline__ int q8_quant(float v, const Q8Grid& g) { return int(roundf(v * g.id)); }
+// v on grid g as a float: q * d.
+__device__ __forceinline__ float q8_snap(float v, const Q8Grid& g) { return roundf(v * g.id) * g.d; }
 // The largest |v[i]| of N values (the group's amax, one thread).
 template <int N>
 __device__ __forceinline__ float abs_max(const float (&v)[N]) {
@@ -37,8 +44,7 @@ __device__ __forceinline__ float abs_max(const float (&v)[N]) {
 
 // Rounds one value per lane to the Q8_1 grid of its 32-lane group. Returns q * d.
 __device__ __forceinline__ float q8_round(float v) {
-  const Q8Grid g = q8_grid(warp_max(fabsf(v)));
-  return roundf(v * g.id) * g.d;
+  return q8_snap(v, q8_grid(warp_max(fabsf(v))));
 }
 
 __device__ __forceinline__ float silu(float g) { return __fdiv_rn(g, __fadd_rn(1.f, expf(-g))); }
