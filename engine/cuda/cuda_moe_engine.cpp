@@ -209,9 +209,9 @@ const float* CudaMoeEngine::final_buffer(int layer_count) const {
 }
 
 // The fused decode kernel's arguments for these layers, planned; false if it does not apply
-// (T > 8, or switched off) or does not fit.
+// (T > kFusedMaxTokens, or switched off) or does not fit.
 bool CudaMoeEngine::stack_args(int first, int count, int T, bool q8, bool racy, StackArgs& s) const {
-  if (!fused_decode_ || T > kDecodeMaxTokens || layers_.empty()) return false;
+  if (!fused_decode_ || T > kFusedMaxTokens || layers_.empty()) return false;
   s.layers = stack_layers_.as<StackLayer>() + first;
   s.count = count; s.tokens = T; s.top_k = cfg_.top_k; s.hidden = cfg_.hidden; s.ffn = cfg_.expert_ffn;
   s.n_experts = cfg_.n_experts; s.eps = cfg_.rms_eps; s.q8 = q8; s.racy = racy;

@@ -42,9 +42,14 @@ class CudaMoeEngine final : public MoeEngine {
   double device_forward_ms(int first_layer, int layer_count, int tokens,
                            const ForwardOptions& opt, int reps) override;
 
-  // T at and below which the decode kernels run in q8 mode (exact mode always uses them): the
-  // fused stack kernel when it fits, else the per-layer kernels.
+  // T at and below which the per-layer decode kernels run in q8 mode where the fused stack does
+  // not fit (exact mode always uses them); above it, q8 runs the grouped batch path.
   static constexpr int kDecodeMaxTokens = 8;
+  // T at and below which the fused stack kernel runs, in either mode, where it fits in shared
+  // memory (phase R gives each token one of its 16 warps). Qwen3's shapes fit up to T = 14 in
+  // q8 mode, where the stack beat the grouped path on the H100 (T = 9..14: 0.108-0.152 against
+  // 0.161-0.204 ms a layer), and up to 8 in exact mode.
+  static constexpr int kFusedMaxTokens = 16;
   // false: decode uses the per-layer kernels even where the fused stack fits (tests compare
   // the two bitwise). Default true.
   void set_fused_decode(bool on);

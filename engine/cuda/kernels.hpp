@@ -11,11 +11,11 @@
 //                     q = round(x/d)), integer dot products with the weights' quants (__dp4a,
 //                     exact), scales applied per 16/32 values in f32.
 //   decode down       as gate/up, on the SwiGLU output (q8: quantised per 32 ffn values).
-//   grouped tiles     q8 mode with T > 8 only: the same int8 activations as the decode
-//                     kernels, integer sums per 16/32 values on the tensor cores (mma.sync
-//                     .s8), the decode kernels' f32 unit formulas and summation order; a
-//                     staged weight row serves up to 16 pairs of one expert, and every output
-//                     is bitwise the decode kernels' output.
+//   grouped tiles     q8 mode, T > 8 where the fused stack does not hold the tokens: the
+//                     same int8 activations as the decode kernels, integer sums per 16/32
+//                     values on the tensor cores (mma.sync .s8), the decode kernels' f32 unit
+//                     formulas and summation order; a staged weight row serves up to 16 pairs
+//                     of one expert, and every output is bitwise the decode kernels' output.
 #include <cstddef>
 #include <cstdint>
 
