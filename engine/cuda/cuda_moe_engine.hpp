@@ -46,9 +46,9 @@ class CudaMoeEngine final : public MoeEngine {
   // not fit (exact mode always uses them); above it, q8 runs the grouped batch path.
   static constexpr int kDecodeMaxTokens = 8;
   // T at and below which the fused stack kernel runs, in either mode, where it fits in shared
-  // memory (phase R gives each token one of its 16 warps). Qwen3's shapes fit up to T = 14 in
+  // memory (phase R gives each token one of its 16 warps). Qwen3's shapes fit up to T = 16 in
   // q8 mode, where the stack beat the grouped path on the H100 (T = 9..14: 0.108-0.152 against
-  // 0.161-0.204 ms a layer), and up to 8 in exact mode.
+  // 0.161-0.204 ms a layer), and up to 9 in exact mode.
   static constexpr int kFusedMaxTokens = 16;
   // false: decode uses the per-layer kernels even where the fused stack fits (tests compare
   // the two bitwise). Default true.

@@ -1,5 +1,5 @@
 // Per-layer decode path: where the fused stack kernel (stack.cu) does not fit in shared memory
-// (exact mode from T = 9 on for Qwen3's shapes). Per (token, selected expert) pair, so only the selected experts'
+// (exact mode from T = 10 on for Qwen3's shapes). Per (token, selected expert) pair, so only the selected experts'
 // rows are read and a token's output never depends on the rest of its batch.
 //   gate_up_kernel: grid (ffn/32, pairs), 8 warps x 4 rows. The block stages its 32 gate and 32
 //     up rows into shared memory with cp.async (all bytes in flight at once, no registers held,

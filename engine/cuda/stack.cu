@@ -95,14 +95,17 @@ __device__ __forceinline__ void grid_wait(const unsigned* count, int barrier) {
 // Barrier numbers of layer l's three phases (1-based, in kernel order).
 __device__ __forceinline__ int barrier_no(int l, int phase) { return 3 * l + phase; }
 
+// Shared memory, in this order. Phase R's normalised tokens and terms (r) overlay everything
+// from the act vectors on, which only phase D uses: T = 16 f32 tokens of 2048 values take 160 KB.
 struct Smem {
   unsigned char* x;  // [T] activation vectors of hidden values (phase G)
-  unsigned char* a;  // [act_tokens * k] activation vectors of ffn values (phase D)
   float* pz;         // [T][pz_stride(E)] softmax scratch
   std::int32_t* sel_e;  // [T * k]
   float* sel_w;         // [T * k]
+  unsigned char* a;  // [act_tokens * k] activation vectors of ffn values (phase D)
   float* scratch;       // [kWarps][scratch_floats(ffn)] phase D
-  unsigned char* u;  // phase R: normalised tokens; G: gate/up ring; D: down ring
+  unsigned char* u;  // G: gate/up ring; D: down ring
+  unsigned char* r;  // phase R: normalised tokens, then the norm's and logits' terms (= a)
 };
 
 // Phase R's norm and logits, spread over the block's warps. warp_rms_norm's lane l adds the
@@ -115,8 +118,8 @@ struct Smem {
 __device__ __forceinline__ void block_norm_logits(const StackArgs& a, const StackLayer& L, const float* h,
                                                   const Smem& s, int lane, int warp, int l) {
   const int T = a.tokens, H4 = a.hidden / 4, E = a.n_experts, nterm = logit_terms(a.hidden);
-  float4* xs = reinterpret_cast<float4*>(s.u);
-  float* part = reinterpret_cast<float*>(s.u + align16(std::size_t(T) * a.hidden * 4));  // [T][nterm][32]
+  float4* xs = reinterpret_cast<float4*>(s.r);
+  float* part = reinterpret_cast<float*>(s.r + align16(std::size_t(T) * a.hidden * 4));  // [T][nterm][32]
   const float4 *h4 = reinterpret_cast<const float4*>(h), *w4 = reinterpret_cast<const float4*>(L.norm),
                *r4 = reinterpret_cast<const float4*>(L.router);
   auto term = [&](int t, int j) -> float& { return part[(t * nterm + j) * 32 + lane]; };
@@ -184,7 +187,7 @@ template <bool kQ8>
 __device__ __forceinline__ void phase_router(const StackArgs& a, const StackLayer& L, const float* h, const Smem& s, int l) {
   const int T = a.tokens, H = a.hidden, H4 = H / 4, E = a.n_experts;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  float4* xs = reinterpret_cast<float4*>(s.u);
+  float4* xs = reinterpret_cast<float4*>(s.r);
   block_norm_logits(a, L, h, s, lane, warp, l);
   mark(a, l, kMarkLogits);
   grid_arrive(a.barrier);
@@ -416,6 +419,7 @@ __global__ void __launch_bounds__(kThreads, 1) stack_kernel(StackArgs a) {
   s.sel_w = reinterpret_cast<float*>(s.sel_e + a.tokens * a.top_k);
   s.scratch = reinterpret_cast<float*>(smem + a.off_scratch);
   s.u = smem + a.off_u;
+  s.r = s.a;
   __shared__ std::uint64_t bars[kWarps * kBulkSlots];
   if (threadIdx.x < kWarps * kBulkSlots) bulk_init(bars + threadIdx.x);
   __syncthreads();
@@ -454,10 +458,10 @@ bool plan_stack(StackArgs& a, int sm_count, int smem_optin) {
   const std::size_t pz = align16(std::size_t(T) * pz_stride(a.n_experts) * 4);
   const std::size_t sel = align16(std::size_t(T) * K * 8);
   const std::size_t scratch = align16(std::size_t(kWarps) * scratch_floats(F) * 4);
-  a.off_a = x;
-  a.off_pz = a.off_a + act;
+  a.off_pz = x;
   a.off_sel = a.off_pz + pz;
-  a.off_scratch = a.off_sel + sel;
+  a.off_a = a.off_sel + sel;
+  a.off_scratch = a.off_a + act;
   a.off_u = a.off_scratch + scratch;
   if (a.off_u >= std::size_t(smem_optin)) return false;
   const std::size_t budget = std::size_t(smem_optin) - a.off_u;
@@ -465,10 +469,10 @@ bool plan_stack(StackArgs& a, int sm_count, int smem_optin) {
   const std::size_t dslot = std::min(K, kDnChunk) * slot_bytes(a.down_row_bytes);  // an item's rows
   a.gu_depth = int(std::min<std::size_t>(kGuDepth, budget / (kWarps * pslot)));
   a.dn_depth = int(std::min<std::size_t>(kDnDepth, budget / (kWarps * dslot)));
-  const std::size_t xs = align16(std::size_t(T) * H * 4) + logit_part_bytes(T, H);  // phase R
-  if (a.gu_depth < 1 || a.dn_depth < 1 || xs > budget) return false;
-  const std::size_t u = std::max({xs, kWarps * a.gu_depth * pslot, kWarps * a.dn_depth * dslot});
-  a.smem = a.off_u + u;
+  const std::size_t r = align16(std::size_t(T) * H * 4) + logit_part_bytes(T, H);  // phase R, from off_a
+  if (a.gu_depth < 1 || a.dn_depth < 1 || a.off_a + r > std::size_t(smem_optin)) return false;
+  const std::size_t u = std::max(kWarps * a.gu_depth * pslot, kWarps * a.dn_depth * dslot);
+  a.smem = std::max(a.off_u + u, a.off_a + r);
   return true;
 }
 
