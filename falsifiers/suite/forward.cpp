@@ -1,8 +1,10 @@
 // qwen3-moe-forward-v1: FALSIFY-QW3-MOE-ORACLE-001, -Q8-001, -GOLDEN-001, -CPU-THROUGHPUT-001.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 #include <thread>
+#include <vector>
 
 #include "engine/bench/bandwidth.hpp"
 #include "engine/bench/moe_bench.hpp"
@@ -101,29 +103,40 @@ void golden_001(Context& ctx) {
 
 // AC_MOE_004: one-token decode over `layers` layers of distinct Qwen3-30B-A3B-shaped weights
 // (so no cache holds them), expert bytes read per second over the host read bandwidth.
+// The roofline is a summing loop on every hardware thread (engine/bench/bandwidth.hpp), taken
+// right before and right after each of kRounds decode benchmarks on the same model; a round
+// compares its best mode with the mean of the two, and the falsifier checks the median round.
+// On a shared host the loop's bandwidth moves by tens of percent between seconds: a fresh
+// clone's first run measured 66.1 GB/s once after the decode, the next run 46.6 GB/s, while the
+// decode read 34-35 GB/s in both (fractions 0.52 and 0.76).
 void cpu_throughput_001(Context& ctx) {
+  constexpr int kRounds = 3;
   auto eng = engine_for(ctx);
   const int runs = ctx.int_param("runs", 5);
-  const auto bench = run_decode_bench(ctx, *eng, 8, runs);
-  const auto& spec = bench.spec;
-  const auto& rep = bench.report;
-  // The roofline: bytes read per second by a summing loop on every hardware thread, measured
-  // in this process right after the decode (engine/bench/bandwidth.hpp).
   engine::bench::BandwidthOptions bo;
   bo.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   bo.reps = runs;
-  const auto bw = engine::bench::measure_bandwidth(bo);
-  const double read_bw = bw.read_gbs * 1e9;
-  const int threads = bw.threads;
-  double best = 0;
-  for (const auto& p : rep.points) {
-    ctx.record(fmt::format("decode_gb_per_s_{}", engine::to_string(p.mode)), p.gb_per_second, "GB/s");
-    best = std::max(best, p.gb_per_second * 1e9 / read_bw);
+  auto roofline = [&] { return engine::bench::measure_bandwidth(bo).read_gbs; };
+  auto bench = run_decode_bench(ctx, *eng, 8, runs);  // builds the model; its first run warms up
+  std::vector<double> fractions;
+  double read_sum = 0;
+  for (int r = 0; r < kRounds; ++r) {
+    const double before = roofline();
+    rerun_decode_bench(ctx, *eng, bench, runs);
+    const double read_gbs = 0.5 * (before + roofline());
+    double best = 0;
+    for (const auto& p : bench.report.points) best = std::max(best, p.gb_per_second / read_gbs);
+    fractions.push_back(best);
+    read_sum += read_gbs;
+    ctx.note(fmt::format("round {}: host read {:.1f} GB/s, fraction {:.3f}", r + 1, read_gbs, best));
   }
-  ctx.record("host_read_gb_per_s", read_bw / 1e9, "GB/s");
-  ctx.note(fmt::format("{} layers of {} experts, {} threads, host read {:.1f} GB/s", spec.layers,
-                       spec.config.n_experts, threads, read_bw / 1e9));
-  ctx.check("decode_bandwidth_fraction", best);
+  for (const auto& p : bench.report.points)  // the last round's
+    ctx.record(fmt::format("decode_gb_per_s_{}", engine::to_string(p.mode)), p.gb_per_second, "GB/s");
+  ctx.record("host_read_gb_per_s", read_sum / kRounds, "GB/s");
+  ctx.note(fmt::format("{} layers of {} experts, {} threads, host read {:.1f} GB/s (mean of {} rounds)",
+                       bench.spec.layers, bench.spec.config.n_experts, bo.threads, read_sum / kRounds, kRounds));
+  std::sort(fractions.begin(), fractions.end());
+  ctx.check("decode_bandwidth_fraction", fractions[kRounds / 2]);
 }
 
 PV_FALSIFIER({"FALSIFY-QW3-MOE-ORACLE-001", "parity", {"engine/cpu", "engine/quant", "engine/reference", "engine/moe"}, &oracle_001});

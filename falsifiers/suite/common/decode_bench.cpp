@@ -7,13 +7,17 @@ DecodeBench run_decode_bench(Context& ctx, engine::MoeEngine& eng, int default_l
   b.spec.layers = ctx.int_param("layers", default_layers);
   b.spec.seed = ctx.seed;
   b.model = engine::bench::make_bench_model(b.spec);
+  rerun_decode_bench(ctx, eng, b, runs);
+  return b;
+}
+
+void rerun_decode_bench(Context& ctx, engine::MoeEngine& eng, DecodeBench& b, int runs) {
   engine::bench::MoeBenchOptions opt;
   opt.tokens = {1};
   opt.modes = {engine::ActivationMode::exact, engine::ActivationMode::q8};
   opt.min_iterations = runs;
   opt.seed = ctx.seed;
   b.report = engine::bench::run_moe_bench(eng, b.model->model, opt);
-  return b;
 }
 
 }  // namespace pv::falsify::suite

@@ -16,5 +16,7 @@ struct DecodeBench {
 
 // Layers from the falsifier's `layers` parameter (default_layers when absent); the seed is ctx.seed.
 DecodeBench run_decode_bench(Context& ctx, engine::MoeEngine& eng, int default_layers, int runs);
+// The benchmark once more on b's model (b.report is replaced).
+void rerun_decode_bench(Context& ctx, engine::MoeEngine& eng, DecodeBench& b, int runs);
 
 }  // namespace pv::falsify::suite
