@@ -119,3 +119,40 @@ TEST_CASE("cuda: the fused decode stack is used only where it applies") {
   gpu.set_fused_decode(false);
   CHECK_FALSE(gpu.fused_decode_fits(0, 1, 1, ActivationMode::q8));
 }
+
+// plan_stack is host code: the fused stack's fit and shared-memory layout are checked on every
+// machine, GPU or not, for Qwen3's shapes on a device like the H100 (132 SMs, 227 KB of shared
+// memory a block).
+TEST_CASE("cuda: fused stack plan for Qwen3's shapes: where it fits, and a layout whose regions do not collide") {
+  constexpr int kSms = 132, kOptin = 232448;
+  auto plan = [](int T, bool q8, cuda::StackArgs& a) {
+    a = cuda::StackArgs{};
+    a.count = 48; a.tokens = T; a.top_k = 8; a.hidden = 2048; a.ffn = 768; a.n_experts = 128; a.q8 = q8;
+    a.gate_row_bytes = a.up_row_bytes = 8 * 144;  // Q4_K rows of 2048 values
+    a.down_row_bytes = 3 * 210;                    // Q6_K rows of 768 values
+    return cuda::plan_stack(a, kSms, kOptin);
+  };
+  cuda::StackArgs a;
+  for (bool q8 : {true, false})
+    for (int T = 1; T <= 17; ++T) {
+      INFO("q8=" << q8 << " T=" << T);
+      const bool fits = plan(T, q8, a);
+      CHECK(fits == (T <= (q8 ? 16 : 9)));
+      if (!fits) continue;
+      CHECK(a.blocks == kSms);
+      // In order: x vectors, softmax scratch, selection, act vectors, phase-D scratch, rings;
+      // phase R's f32 tokens start at the act vectors and must end inside the allocation.
+      CHECK(a.off_pz >= std::size_t(T) * 2048);  // the x vectors: at least a byte a value
+      CHECK(a.off_sel >= a.off_pz + std::size_t(T) * 128 * 4);
+      CHECK(a.off_a >= a.off_sel + std::size_t(T) * 8 * 8);
+      CHECK(a.off_scratch >= a.off_a + std::size_t(a.act_tokens) * 8 * 768);
+      CHECK(a.off_u > a.off_scratch);
+      CHECK(a.smem >= a.off_a + std::size_t(T) * 2048 * 4);
+      CHECK(a.smem >= a.off_u + std::size_t(16) * a.gu_depth * 2 * (8 * 144));
+      CHECK(a.smem <= std::size_t(kOptin));
+      CHECK(a.gu_depth >= 1);
+      CHECK(a.dn_depth >= 1);
+      CHECK(a.off_a % 16 == 0);
+      CHECK(a.off_u % 16 == 0);
+    }
+}
