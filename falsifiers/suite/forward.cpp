@@ -118,12 +118,12 @@ void cpu_throughput_001(Context& ctx) {
   bo.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   bo.reps = runs;
   auto roofline = [&] { return engine::bench::measure_bandwidth(bo).read_gbs; };
-  auto bench = run_decode_bench(ctx, *eng, 8, runs);  // builds the model; its first run warms up
+  auto bench = make_decode_bench(ctx, 8);
   std::vector<double> fractions;
   double read_sum = 0;
   for (int r = 0; r < kRounds; ++r) {
     const double before = roofline();
-    rerun_decode_bench(ctx, *eng, bench, runs);
+    measure_decode_bench(ctx, *eng, bench, runs);
     const double read_gbs = 0.5 * (before + roofline());
     double best = 0;
     for (const auto& p : bench.report.points) best = std::max(best, p.gb_per_second / read_gbs);

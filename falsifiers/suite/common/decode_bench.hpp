@@ -14,9 +14,12 @@ struct DecodeBench {
   engine::bench::MoeBenchReport report;
 };
 
-// Layers from the falsifier's `layers` parameter (default_layers when absent); the seed is ctx.seed.
+// The model: layers from the falsifier's `layers` parameter (default_layers when absent), the
+// seed ctx.seed; no report yet.
+DecodeBench make_decode_bench(Context& ctx, int default_layers);
+// The benchmark on b's model (b.report is replaced; run_moe_bench warms up first).
+void measure_decode_bench(Context& ctx, engine::MoeEngine& eng, DecodeBench& b, int runs);
+// Both of the above.
 DecodeBench run_decode_bench(Context& ctx, engine::MoeEngine& eng, int default_layers, int runs);
-// The benchmark once more on b's model (b.report is replaced).
-void rerun_decode_bench(Context& ctx, engine::MoeEngine& eng, DecodeBench& b, int runs);
 
 }  // namespace pv::falsify::suite
