@@ -381,7 +381,7 @@ __global__ void act_quant_kernel(GroupedArgs a) {
   const long o = pair * a.ffn + 32 * grp;
   float v[8];
   load8(a.act + o + 8 * (lane & 3), v);
-  q8_store_quad(v, a.act_q + o, a.act_d + pair * G + grp, a.act_sd + pair * G + grp, lane & 3, 0xFu << (lane & ~3));
+  q8_store_quad(v, a.act_q + o, a.act_d + pair * G + grp, a.act_sd + pair * G + grp, lane & 3, quad_mask(lane));
 }
 
 // The down rows' subtree for NT 8-pair columns (results [0, 4 NT) valid).

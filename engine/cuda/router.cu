@@ -85,7 +85,7 @@ __global__ void __launch_bounds__(kThreads) router_kernel(RouterArgs a) {
     const int tt = i / G, g = i - tt * G;
     const size_t o = (size_t)(t0 + tt) * H + 32 * g, gi = (size_t)(t0 + tt) * G + g;
     quad_round_store(xs + tt * H + 32 * g, a.q8, a.xn + o, a.xq ? a.xq + o : nullptr, a.xd + gi, a.xsd + gi, lane & 3,
-                     0xFu << (lane & ~3));
+                     quad_mask(lane));
   }
 
   // NE consecutive experts a warp at once, so each x value loaded serves NE rows.

@@ -105,7 +105,8 @@ struct Smem {
   unsigned char* a;  // [act_tokens * k] activation vectors of ffn values (phase D)
   float* scratch;       // [kWarps][scratch_floats(ffn)] phase D
   unsigned char* u;  // G: gate/up ring; D: down ring
-  unsigned char* r;  // phase R: normalised tokens, then the norm's and logits' terms (= a)
+  // Phase R: normalised tokens, then the norm's and logits' terms, from the act vectors on.
+  __device__ unsigned char* r() const { return a; }
 };
 
 // Phase R's norm and logits, spread over the block's warps. warp_rms_norm's lane l adds the
@@ -118,8 +119,8 @@ struct Smem {
 __device__ __forceinline__ void block_norm_logits(const StackArgs& a, const StackLayer& L, const float* h,
                                                   const Smem& s, int lane, int warp, int l) {
   const int T = a.tokens, H4 = a.hidden / 4, E = a.n_experts, nterm = logit_terms(a.hidden);
-  float4* xs = reinterpret_cast<float4*>(s.r);
-  float* part = reinterpret_cast<float*>(s.r + align16(std::size_t(T) * a.hidden * 4));  // [T][nterm][32]
+  float4* xs = reinterpret_cast<float4*>(s.r());
+  float* part = reinterpret_cast<float*>(s.r() + align16(std::size_t(T) * a.hidden * 4));  // [T][nterm][32]
   const float4 *h4 = reinterpret_cast<const float4*>(h), *w4 = reinterpret_cast<const float4*>(L.norm),
                *r4 = reinterpret_cast<const float4*>(L.router);
   auto term = [&](int t, int j) -> float& { return part[(t * nterm + j) * 32 + lane]; };
@@ -187,7 +188,7 @@ template <bool kQ8>
 __device__ __forceinline__ void phase_router(const StackArgs& a, const StackLayer& L, const float* h, const Smem& s, int l) {
   const int T = a.tokens, H = a.hidden, H4 = H / 4, E = a.n_experts;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  float4* xs = reinterpret_cast<float4*>(s.r);
+  float4* xs = reinterpret_cast<float4*>(s.r());
   block_norm_logits(a, L, h, s, lane, warp, l);
   mark(a, l, kMarkLogits);
   grid_arrive(a.barrier);
@@ -375,7 +376,7 @@ __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer&
     const float4* src = reinterpret_cast<const float4*>(a.act + (size_t)t_lo * K * F);
     if constexpr (kQ8) {
       const int q = threadIdx.x & 3;
-      const unsigned quad = 0xFu << (threadIdx.x & 28);
+      const unsigned quad = quad_mask(threadIdx.x & 31);
       for (int i4 = threadIdx.x; i4 < 4 * groups; i4 += kThreads) {  // a quad's lanes iterate together
         const int i = i4 >> 2;
         const float4 f0 = __ldcg(src + (size_t)i * 8 + 2 * q), f1 = __ldcg(src + (size_t)i * 8 + 2 * q + 1);
@@ -419,7 +420,6 @@ __global__ void __launch_bounds__(kThreads, 1) stack_kernel(StackArgs a) {
   s.sel_w = reinterpret_cast<float*>(s.sel_e + a.tokens * a.top_k);
   s.scratch = reinterpret_cast<float*>(smem + a.off_scratch);
   s.u = smem + a.off_u;
-  s.r = s.a;
   __shared__ std::uint64_t bars[kWarps * kBulkSlots];
   if (threadIdx.x < kWarps * kBulkSlots) bulk_init(bars + threadIdx.x);
   __syncthreads();

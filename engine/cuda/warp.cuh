@@ -15,6 +15,8 @@ __device__ __forceinline__ float warp_max(float v) {
   for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
   return v;
 }
+// The lanes of lane's quad (4 consecutive lanes from a multiple of 4), as a shuffle mask.
+__device__ __forceinline__ unsigned quad_mask(int lane) { return 0xFu << (lane & 28); }
 // The maximum over the 4 lanes of a quad (mask: those lanes).
 __device__ __forceinline__ float quad_max(float v, unsigned mask) {
   v = fmaxf(v, __shfl_xor_sync(mask, v, 1));
