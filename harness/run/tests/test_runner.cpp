@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <system_error>
+
+#include <unistd.h>
 
 #include "harness/run/isolate.hpp"
 #include "harness/run/runner.hpp"
@@ -9,10 +12,22 @@ using pv::evidence::Verdict;
 namespace fs = std::filesystem;
 
 namespace {
+// The runner's log directory for this test process, removed when the process exits, so a test
+// run leaves nothing in /tmp. Only by the process that made it: a falsifier child that calls
+// exit() (TEST-EXIT) runs static destructors too, while the parent still writes logs there.
+struct LogDir {
+  const ::pid_t owner = ::getpid();
+  const fs::path path = fs::temp_directory_path() / ("pv-run-test-" + std::to_string(owner));
+  LogDir() { fs::create_directories(path); }
+  ~LogDir() {
+    std::error_code ec;
+    if (::getpid() == owner) fs::remove_all(path, ec);
+  }
+};
 pv::run::RunOptions options(double timeout = 20) {
+  static const LogDir dir;
   pv::run::RunOptions o;
-  o.log_dir = (fs::temp_directory_path() / ("pv-run-test-" + std::to_string(::getpid()))).string();
-  fs::create_directories(o.log_dir);
+  o.log_dir = dir.path.string();
   o.timeout_s = timeout;
   o.jobs = 4;
   return o;
