@@ -1,7 +1,8 @@
 // Batch path (q8 mode, T > 8 where the fused stack does not hold the tokens): tokens grouped
 // by expert on the device, then per-expert tiles on the integer tensor cores.
 //   group_kernel: one block; a stable counting sort of the T*k (token, slot) pairs by expert,
-//     plus a tile list (expert, first sorted pair, count <= kBM). Integer work only.
+//     plus a tile list (expert, first sorted pair, count <= bm: 16 or 8 pairs, grouped_tile_pairs).
+//     Integer work only.
 //   gate_up_tile_kernel: a block = one tile x 16 ffn rows (their gate and up rows staged once,
 //     a bulk copy each, with the pairs' Q8_1 activations written by the router, and the rows'
 //     scales decoded once into shared memory while the pairs arrive). mma.sync gives the
@@ -33,20 +34,21 @@
 namespace pv::engine::cuda {
 namespace {
 
-constexpr int kBM = 16;            // pairs per tile: two 8-pair MMA columns
+// Pairs per tile, BM: 16 (two 8-pair MMA columns) or 8 (one), see grouped_tile_pairs.
+constexpr int kMaxBM = 16;
 constexpr int kGuRows = 16;        // ffn rows per gate_up block
 constexpr int kDnRows = 64;        // down rows per block
 constexpr int kTileThreads = 256;  // 8 warps
 // tile_prologue issues each bulk copy from its own thread (a row, or one of a pair's three
 // parts); a copy without a thread would leave its mbarrier, and the block, waiting forever.
-static_assert(2 * kGuRows + 3 * kBM <= kTileThreads && kDnRows + 3 * kBM <= kTileThreads,
+static_assert(2 * kGuRows + 3 * kMaxBM <= kTileThreads && kDnRows + 3 * kMaxBM <= kTileThreads,
               "a tile's copies outnumber its threads");
 // tile_epilogue's scratch: 8 warps' subtrees x 16 results x 32 lanes.
 constexpr int kPartFloats = 8 * 16 * 32;
 constexpr int kGroupThreads = 1024;
 
 __global__ void __launch_bounds__(kGroupThreads) group_kernel(const std::int32_t* experts, int n_pairs,
-                                                            int E, std::int32_t* sorted,
+                                                            int E, int bm, std::int32_t* sorted,
                                                             std::int32_t* tiles) {
   extern __shared__ int gsm[];
   int* hist = gsm;              // [32][E]: per-warp counts, then per-warp start within expert
@@ -81,7 +83,7 @@ __global__ void __launch_bounds__(kGroupThreads) group_kernel(const std::int32_t
     int carry_o = 0, carry_t = 0;
     for (int b = 0; b < E; b += 32) {
       const int e = b + lane;
-      const int c = e < E ? cnt[e] : 0, nt = (c + kBM - 1) / kBM;
+      const int c = e < E ? cnt[e] : 0, nt = (c + bm - 1) / bm;
       int io = c, it = nt;
 #pragma unroll
       for (int o = 1; o < 32; o <<= 1) {
@@ -97,10 +99,10 @@ __global__ void __launch_bounds__(kGroupThreads) group_kernel(const std::int32_t
   __syncthreads();
   for (int e = tid; e < E; e += kGroupThreads) {
     int ti = toff[e];
-    for (int s = 0; s < cnt[e]; s += kBM, ++ti) {
+    for (int s = 0; s < cnt[e]; s += bm, ++ti) {
       tiles[1 + 3 * ti] = e;
       tiles[2 + 3 * ti] = offs[e] + s;
-      tiles[3 + 3 * ti] = min(kBM, cnt[e] - s);
+      tiles[3 + 3 * ti] = min(bm, cnt[e] - s);
     }
   }
   for (int b = s0; b < s1; b += 32) {
@@ -122,37 +124,37 @@ __host__ __device__ constexpr std::size_t mma_slot_bytes(std::size_t row_bytes) 
 }
 
 // Shared memory of a tile kernel: `rows` staged weight rows of n values (their region holds the
-// epilogue's scratch once they are consumed), their per-unit scales (RowView), then kBM pairs'
+// epilogue's scratch once they are consumed), their per-unit scales (RowView), then bm pairs'
 // vectors of n values (TileX).
 struct TileLayout {
   std::size_t row_stride = 0, rs_off = 0, x_off = 0, d_off = 0, sd_off = 0, bytes = 0;
   int x_stride = 0, units = 0;
 };
-__host__ __device__ constexpr std::size_t tile_scratch_bytes(int rows) {
-  return 4 * std::size_t(kPartFloats + kBM * rows);  // partial subtrees + a kBM x rows tile
+__host__ __device__ constexpr std::size_t tile_scratch_bytes(int rows, int bm) {
+  return 4 * std::size_t(kPartFloats + bm * rows);  // partial subtrees + a bm x rows tile
 }
-__host__ __device__ inline TileLayout tile_layout(int rows, std::size_t row_bytes, int n, bool sd) {
+__host__ __device__ inline TileLayout tile_layout(int rows, std::size_t row_bytes, int n, bool sd, int bm) {
   TileLayout L;
   L.units = n / 64;
   L.row_stride = mma_slot_bytes(row_bytes);
-  const std::size_t staged = rows * L.row_stride, scratch = tile_scratch_bytes(rows);
+  const std::size_t staged = rows * L.row_stride, scratch = tile_scratch_bytes(rows, bm);
   L.rs_off = staged > scratch ? staged : scratch;
   L.x_off = L.rs_off + std::size_t(rows) * L.units * 16;
   L.x_stride = n + 16;  // n / 16 + 1 chunks, odd: conflict-free B fragments
-  L.d_off = L.x_off + std::size_t(kBM) * L.x_stride;
-  L.sd_off = L.d_off + std::size_t(kBM) * (n / 32) * 4;
-  L.bytes = L.sd_off + (sd ? std::size_t(kBM) * (n / 32) * 4 : 0);
+  L.d_off = L.x_off + std::size_t(bm) * L.x_stride;
+  L.sd_off = L.d_off + std::size_t(bm) * (n / 32) * 4;
+  L.bytes = L.sd_off + (sd ? std::size_t(bm) * (n / 32) * 4 : 0);
   return L;
 }
 constexpr bool reads_sd(int type) { return type == kQ4_K; }
 
 // The layouts of the two tile kernels (host: launch size; device: where things are).
-__host__ __device__ inline TileLayout gate_up_layout(const GroupedArgs& a) {
+__host__ __device__ inline TileLayout gate_up_layout(const GroupedArgs& a, int bm) {
   return tile_layout(2 * kGuRows, a.gate.row_bytes > a.up.row_bytes ? a.gate.row_bytes : a.up.row_bytes, a.hidden,
-                     reads_sd(a.gate.type) || reads_sd(a.up.type));
+                     reads_sd(a.gate.type) || reads_sd(a.up.type), bm);
 }
-__host__ __device__ inline TileLayout down_layout(const GroupedArgs& a) {
-  return tile_layout(kDnRows, a.down.row_bytes, a.ffn, reads_sd(a.down.type));
+__host__ __device__ inline TileLayout down_layout(const GroupedArgs& a, int bm) {
+  return tile_layout(kDnRows, a.down.row_bytes, a.ffn, reads_sd(a.down.type), bm);
 }
 
 struct Tile { int e, start, cnt; };
@@ -263,7 +265,7 @@ __device__ __forceinline__ void tile_prologue(unsigned char* smem, const Grouped
   __syncthreads();  // the barriers are initialised before any copy arrives on them
   if (tid < rows) stage_row(tid);
   else if (tid - rows < pair_parts) stage_pair(tid - rows);
-  if (tid < kBM) pid[tid] = tid < tl.cnt ? a.sorted[tl.start + tid] : -1;
+  if (tid < kMaxBM) pid[tid] = tid < tl.cnt ? a.sorted[tl.start + tid] : -1;
   bulk_wait(&bar[0], 0);
   scales();
   bulk_wait(&bar[1], 0);
@@ -285,7 +287,7 @@ __device__ __forceinline__ void tile_epilogue(unsigned char* smem, const float (
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   __syncthreads();  // every warp is done with the staged rows
   float* part = reinterpret_cast<float*>(smem);
-  float* tile = part + kPartFloats;  // [kBM][kRows]
+  float* tile = part + kPartFloats;  // [cnt][kRows]
 #pragma unroll
   for (int i = 0; i < N; ++i) part[(warp * N + i) * 32 + lane] = v[i];
   __syncthreads();
@@ -334,18 +336,22 @@ __device__ __forceinline__ void gate_up_subtree(const RowView (&r)[4], const Til
   }
 }
 
+// Blocks per SM the tile kernels are built for: an 8-pair tile's shared memory (~74 KB for
+// Qwen3's shapes) lets three share an SM, a 16-pair tile's (~95 KB) two.
+constexpr int tile_blocks_per_sm(int bm) { return bm == 8 ? 3 : 2; }
+
 // A block: one tile x 16 ffn rows (slots 0..15 gate, 16..31 up); warp w holds subtree w (of
 // 8) of every result, both pair columns when the tile has more than 8 pairs. Writes act =
 // SwiGLU in f32; act_quant_kernel rounds it per 32 values as the decode kernel does.
-template <int kTG, int kTU>
-__global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedArgs a) {
+template <int BM, int kTG, int kTU>
+__global__ void __launch_bounds__(kTileThreads, tile_blocks_per_sm(BM)) gate_up_tile_kernel(GroupedArgs a) {
   extern __shared__ __align__(16) unsigned char smem[];
-  __shared__ int pid[kBM];
+  __shared__ int pid[kMaxBM];
   __shared__ std::uint64_t bar[2];
   if (int(blockIdx.y) >= a.tiles[0]) return;
   const Tile tl = tile_of(a);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3, H = a.hidden;
-  const TileLayout L = gate_up_layout(a);
+  const TileLayout L = gate_up_layout(a, BM);
   const int r0 = blockIdx.x * kGuRows;
   tile_prologue(
       smem, a, tl, L, H, 2 * kGuRows, pid, bar,
@@ -363,7 +369,7 @@ __global__ void __launch_bounds__(kTileThreads, 2) gate_up_tile_kernel(GroupedAr
                            row_view(smem, L, kGuRows + g + 8, a.up, tl.e, r0 + g + 8)};
   const TileX x = tile_x(smem, L, H);
   float v[16] = {};
-  if (tl.cnt > 8) gate_up_subtree<kTG, kTU, 2>(rows, x, warp, g, t, v);
+  if (BM > 8 && tl.cnt > 8) gate_up_subtree<kTG, kTU, 2>(rows, x, warp, g, t, v);
   else gate_up_subtree<kTG, kTU, 1>(rows, x, warp, g, t, v);
   tile_epilogue<8, kGuRows, 16, 2>(
       smem, v, tl.cnt, pid, [](int) { return 0; }, [](const float (&gu)[2]) { return silu(gu[0]) * gu[1]; }, a.act,
@@ -402,15 +408,15 @@ __device__ __forceinline__ void down_subtree(const RowView& ra, const RowView& r
 // A block: one tile x 64 down rows. Warp roles: 16-row strip warp & 3, subtree warp >> 2 (of
 // 2); both 8-pair columns when the tile has more than 8 pairs. Results: column i / 4, MMA
 // result layout i % 4.
-template <int kT>
-__global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs a) {
+template <int BM, int kT>
+__global__ void __launch_bounds__(kTileThreads, tile_blocks_per_sm(BM)) down_tile_kernel(GroupedArgs a) {
   extern __shared__ __align__(16) unsigned char smem[];
-  __shared__ int pid[kBM];
+  __shared__ int pid[kMaxBM];
   __shared__ std::uint64_t bar[2];
   if (int(blockIdx.y) >= a.tiles[0]) return;
   const Tile tl = tile_of(a);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3, F = a.ffn;
-  const TileLayout L = down_layout(a);
+  const TileLayout L = down_layout(a, BM);
   const int r0 = blockIdx.x * kDnRows;
   tile_prologue(
       smem, a, tl, L, F, kDnRows, pid, bar, [&](int i) { stage_row_bulk(smem, L, i, a.down, tl.e, r0 + i, &bar[0]); },
@@ -424,7 +430,7 @@ __global__ void __launch_bounds__(kTileThreads, 2) down_tile_kernel(GroupedArgs 
   const RowView rb = row_view(smem, L, rg + 8, a.down, tl.e, r0 + rg + 8);
   const TileX x = tile_x(smem, L, F);
   float v[8] = {};
-  if (tl.cnt > 8) down_subtree<kT, 2>(ra, rb, x, warp >> 2, L.units, g, t, v);
+  if (BM > 8 && tl.cnt > 8) down_subtree<kT, 2>(ra, rb, x, warp >> 2, L.units, g, t, v);
   else down_subtree<kT, 1>(ra, rb, x, warp >> 2, L.units, g, t, v);
   tile_epilogue<2, kDnRows, 8, 1>(
       smem, v, tl.cnt, pid, [](int rl) { return 16 * rl; }, [](const float (&y)[1]) { return y[0]; }, a.y, a.hidden, r0);
@@ -471,13 +477,21 @@ void with_type(int type, F f) {
   else if (type == kQ6_K) f(std::integral_constant<int, kQ6_K>{});
   else f(std::integral_constant<int, kQ8_0>{});
 }
-// Calls f(gate_up kernel, down kernel) for the model's three types.
 template <class F>
-void with_kernels(const GroupedArgs& a, F f) {
-  with_type(a.gate.type, [&](auto G) {
-    with_type(a.up.type, [&](auto U) {
-      with_type(a.down.type, [&](auto D) {
-        f(gate_up_tile_kernel<decltype(G)::value, decltype(U)::value>, down_tile_kernel<decltype(D)::value>);
+void with_pairs(int bm, F f) {
+  if (bm == 8) f(std::integral_constant<int, 8>{});
+  else f(std::integral_constant<int, 16>{});
+}
+// Calls f(gate_up kernel, down kernel) for the model's three types and bm pairs per tile.
+template <class F>
+void with_kernels(const GroupedArgs& a, int bm, F f) {
+  with_pairs(bm, [&](auto B) {
+    constexpr int kB = decltype(B)::value;
+    with_type(a.gate.type, [&](auto G) {
+      with_type(a.up.type, [&](auto U) {
+        with_type(a.down.type, [&](auto D) {
+          f(gate_up_tile_kernel<kB, decltype(G)::value, decltype(U)::value>, down_tile_kernel<kB, decltype(D)::value>);
+        });
       });
     });
   });
@@ -485,13 +499,22 @@ void with_kernels(const GroupedArgs& a, F f) {
 
 }  // namespace
 
-int grouped_max_tiles(int tokens, int top_k, int n_experts) {
-  const int pairs = tokens * top_k;
-  return (pairs + kBM - 1) / kBM + (pairs < n_experts ? pairs : n_experts);
+// 8 pairs a tile where an expert averages at most 4: most 16-pair tiles would then hold 8 or
+// fewer, and the smaller layout lets 3 blocks share an SM instead of 2. Measured on the H100
+// (q8, Qwen3's shapes: E = 128, k = 8; reports/gpu/h100-2026-11-26-tiles8): T = 32 0.264 ->
+// 0.229 ms a layer, T = 64 0.295 -> 0.257; at T = 128 (8 pairs an expert) 0.337 -> 0.341, and
+// at T = 512 (32) 0.819 -> 0.967, where 16-pair tiles stage each expert's rows half as often.
+int grouped_tile_pairs(int tokens, int top_k, int n_experts) {
+  return (long long)tokens * top_k <= 4LL * n_experts ? 8 : 16;
 }
 
-std::size_t grouped_smem_needed(const GroupedArgs& a) {
-  return std::max(gate_up_layout(a).bytes, down_layout(a).bytes);
+int grouped_max_tiles(int tokens, int top_k, int n_experts) {
+  const int pairs = tokens * top_k, bm = grouped_tile_pairs(tokens, top_k, n_experts);
+  return (pairs + bm - 1) / bm + (pairs < n_experts ? pairs : n_experts);
+}
+
+std::size_t grouped_smem_needed(const GroupedArgs& a) {  // the 16-pair layouts are the larger
+  return std::max(gate_up_layout(a, kMaxBM).bytes, down_layout(a, kMaxBM).bytes);
 }
 
 void configure_grouped() {
@@ -499,29 +522,34 @@ void configure_grouped() {
   auto allow = [&](auto kernel) {
     PV_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
   };
-  for (int tg : {kQ4_K, kQ6_K, kQ8_0}) {  // every tile kernel once
-    with_type(tg, [&](auto D) { allow(down_tile_kernel<decltype(D)::value>); });
-    for (int tu : {kQ4_K, kQ6_K, kQ8_0})
-      with_type(tg, [&](auto G) {
-        with_type(tu, [&](auto U) { allow(gate_up_tile_kernel<decltype(G)::value, decltype(U)::value>); });
-      });
-  }
+  for (int bm : {8, 16})  // every tile kernel once
+    with_pairs(bm, [&](auto B) {
+      constexpr int kB = decltype(B)::value;
+      for (int tg : {kQ4_K, kQ6_K, kQ8_0}) {
+        with_type(tg, [&](auto D) { allow(down_tile_kernel<kB, decltype(D)::value>); });
+        for (int tu : {kQ4_K, kQ6_K, kQ8_0})
+          with_type(tg, [&](auto G) {
+            with_type(tu, [&](auto U) { allow(gate_up_tile_kernel<kB, decltype(G)::value, decltype(U)::value>); });
+          });
+      }
+    });
   allow(group_kernel);
 }
 
 void launch_grouped(const GroupedArgs& a, cudaStream_t stream) {
   const int pairs = a.tokens * a.top_k;
   const size_t gsmem = sizeof(int) * (32 + 3) * size_t(a.n_experts);
-  group_kernel<<<1, kGroupThreads, gsmem, stream>>>(a.experts, pairs, a.n_experts, a.sorted, a.tiles);
+  const int bm = grouped_tile_pairs(a.tokens, a.top_k, a.n_experts);
+  group_kernel<<<1, kGroupThreads, gsmem, stream>>>(a.experts, pairs, a.n_experts, bm, a.sorted, a.tiles);
   PV_CUDA_CHECK_LAUNCH("group_kernel<<<...>>>");
   const int max_tiles = grouped_max_tiles(a.tokens, a.top_k, a.n_experts);
-  with_kernels(a, [&](auto gu, auto dn) {
-    gu<<<dim3(a.ffn / kGuRows, max_tiles), kTileThreads, gate_up_layout(a).bytes, stream>>>(a);
+  with_kernels(a, bm, [&](auto gu, auto dn) {
+    gu<<<dim3(a.ffn / kGuRows, max_tiles), kTileThreads, gate_up_layout(a, bm).bytes, stream>>>(a);
     PV_CUDA_CHECK_LAUNCH("gate_up_tile_kernel<<<...>>>");
     const long quads = long(pairs) * (a.ffn / 32);
     act_quant_kernel<<<unsigned((quads + 63) / 64), 256, 0, stream>>>(a);
     PV_CUDA_CHECK_LAUNCH("act_quant_kernel<<<...>>>");
-    dn<<<dim3(a.hidden / kDnRows, max_tiles), kTileThreads, down_layout(a).bytes, stream>>>(a);
+    dn<<<dim3(a.hidden / kDnRows, max_tiles), kTileThreads, down_layout(a, bm).bytes, stream>>>(a);
     PV_CUDA_CHECK_LAUNCH("down_tile_kernel<<<...>>>");
   });
   const dim3 cgrid(unsigned((a.hidden / 4 + kCombineThreads - 1) / kCombineThreads), unsigned(a.tokens));

@@ -99,6 +99,8 @@ struct GroupedArgs {
   float* y = nullptr;               // [T*k, hidden]
   float* out = nullptr;             // [T, hidden]
 };
+// Pairs a tile holds (8 or 16) for these shapes, and the most tiles a batch can need.
+int grouped_tile_pairs(int tokens, int top_k, int n_experts);
 int grouped_max_tiles(int tokens, int top_k, int n_experts);
 // Dynamic shared memory the grouped kernels need for these shapes (checked at load()).
 std::size_t grouped_smem_needed(const GroupedArgs& a);

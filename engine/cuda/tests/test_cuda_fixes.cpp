@@ -12,6 +12,7 @@
 #include <set>
 
 #include "engine/cpu/cpu_engine.hpp"
+#include "engine/cuda/kernels.hpp"
 #include "engine/cuda/tests/fixture.hpp"
 
 using namespace pv::engine;
@@ -166,6 +167,38 @@ TEST_CASE("cuda: fix q8 batch independence: alone (decode) == in a batch (groupe
         const auto alone = gpu->forward(0, 1, h.data() + std::size_t(t) * s.hidden, 1, q8);
         CHECK(same_bits(alone.hidden.data(), batch.hidden.data() + std::size_t(t) * s.hidden, std::size_t(s.hidden)));
       }
+    }
+  }
+}
+
+// The grouped path holds 8 pairs a tile where an expert averages at most 4 (grouped.cu,
+// grouped_tile_pairs), else 16. With a skewed router every token also picks expert 0, whose
+// 45 pairs then fill 6 tiles (5 full, one of 5): each token's output must still be what the
+// decode kernels give it alone, bitwise, whichever tile size ran.
+TEST_CASE("cuda: fix q8 batch independence with 8-pair tiles and an expert spread over several tiles") {
+  CHECK(cuda::grouped_tile_pairs(45, 4, 64) == 8);    // 180 pairs over 64 experts: 2.8 each
+  CHECK(cuda::grouped_tile_pairs(64, 8, 128) == 8);   // Qwen3 at T = 64: 4 each
+  CHECK(cuda::grouped_tile_pairs(65, 8, 128) == 16);
+  CHECK(cuda::grouped_tile_pairs(45, 8, 16) == 16);
+  auto gpu = cuda_engine_or_skip();
+  for (int E : {64, 16}) {
+    Spec s;
+    s.hidden = 512; s.ffn = 768; s.n_experts = E; s.top_k = 4; s.skewed = true; s.seed = 5; s.pool_rows = 32;
+    auto om = make_model(s);
+    gpu->load(om->model);
+    ForwardOptions q8;
+    q8.mode = ActivationMode::q8;
+    constexpr int T = 45;
+    const auto h = hidden_states(T, s.hidden, 123, 3.f);
+    const auto batch = gpu->forward(0, 1, h.data(), T, q8);
+    int to_expert0 = 0;
+    for (int t = 0; t < T; ++t)
+      for (int j = 0; j < s.top_k; ++j) to_expert0 += batch.routing[0].experts[std::size_t(t) * s.top_k + j] == 0;
+    CHECK(to_expert0 == T);  // the premise: expert 0 spans several tiles
+    for (int t : {0, 1, 8, 21, 44}) {
+      INFO("E=" << E << " tile pairs " << cuda::grouped_tile_pairs(T, s.top_k, E) << " token " << t);
+      const auto alone = gpu->forward(0, 1, h.data() + std::size_t(t) * s.hidden, 1, q8);
+      CHECK(same_bits(alone.hidden.data(), batch.hidden.data() + std::size_t(t) * s.hidden, std::size_t(s.hidden)));
     }
   }
 }
