@@ -187,7 +187,7 @@ void CudaMoeEngine::ensure_workspace(int tokens, int layers) {
   ws_.act_s16 = DeviceBuffer(T * K * (F / 16) * 4, "workspace act sums per 16");
   ws_.y = DeviceBuffer(T * K * H * 4, "workspace expert outputs");
   ws_.sorted = DeviceBuffer(T * K * 4, "workspace sorted pairs");
-  ws_.tiles = DeviceBuffer((3 * std::size_t(grouped_max_tiles(int(T), int(K), int(E))) + 1) * 4, "workspace tiles");
+  ws_.tiles = DeviceBuffer((3 * std::size_t(grouped_tile_capacity(int(T), int(K), int(E))) + 1) * 4, "workspace tiles");
   ws_.probs = DeviceBuffer(NL * T * E * 4, "workspace router probs");
   ws_.experts = DeviceBuffer(NL * T * K * 4, "workspace selected experts");
   ws_.weights = DeviceBuffer(NL * T * K * 4, "workspace expert weights");

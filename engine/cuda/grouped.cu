@@ -508,9 +508,16 @@ int grouped_tile_pairs(int tokens, int top_k, int n_experts) {
   return (long long)tokens * top_k <= 4LL * n_experts ? 8 : 16;
 }
 
-int grouped_max_tiles(int tokens, int top_k, int n_experts) {
-  const int pairs = tokens * top_k, bm = grouped_tile_pairs(tokens, top_k, n_experts);
+int grouped_max_tiles(int tokens, int top_k, int n_experts, int bm) {
+  const int pairs = tokens * top_k;
   return (pairs + bm - 1) / bm + (pairs < n_experts ? pairs : n_experts);
+}
+
+// Not grouped_max_tiles(tokens, ..., grouped_tile_pairs(...)): that falls where the tile size
+// switches (T = 64 -> 65 for Qwen3: 192 -> 161), and a workspace made for a batch serves every
+// smaller one. 8-pair tiles bound both sizes and grow with T.
+int grouped_tile_capacity(int tokens, int top_k, int n_experts) {
+  return grouped_max_tiles(tokens, top_k, n_experts, 8);
 }
 
 std::size_t grouped_smem_needed(const GroupedArgs& a) {  // the 16-pair layouts are the larger
@@ -542,7 +549,7 @@ void launch_grouped(const GroupedArgs& a, cudaStream_t stream) {
   const int bm = grouped_tile_pairs(a.tokens, a.top_k, a.n_experts);
   group_kernel<<<1, kGroupThreads, gsmem, stream>>>(a.experts, pairs, a.n_experts, bm, a.sorted, a.tiles);
   PV_CUDA_CHECK_LAUNCH("group_kernel<<<...>>>");
-  const int max_tiles = grouped_max_tiles(a.tokens, a.top_k, a.n_experts);
+  const int max_tiles = grouped_max_tiles(a.tokens, a.top_k, a.n_experts, bm);
   with_kernels(a, bm, [&](auto gu, auto dn) {
     gu<<<dim3(a.ffn / kGuRows, max_tiles), kTileThreads, gate_up_layout(a, bm).bytes, stream>>>(a);
     PV_CUDA_CHECK_LAUNCH("gate_up_tile_kernel<<<...>>>");

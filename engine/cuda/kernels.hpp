@@ -91,7 +91,7 @@ struct GroupedArgs {
   const float* weights = nullptr;         // [T, k]
   // workspace (sizes from grouped_workspace)
   std::int32_t* sorted = nullptr;   // [T*k] pair ids sorted by expert (stable)
-  std::int32_t* tiles = nullptr;    // [max_tiles * 3 + 1] (expert, start, count), last: count
+  std::int32_t* tiles = nullptr;    // [1 + 3 * grouped_tile_capacity]: the count, then (expert, start, count)
   float* act = nullptr;             // [T*k, ffn] SwiGLU output, f32
   std::int8_t* act_q = nullptr;     // [T*k, ffn] SwiGLU output on the Q8_1 grid (as DecodeArgs)
   float* act_d = nullptr;           // [T*k, ffn/32]
@@ -99,9 +99,11 @@ struct GroupedArgs {
   float* y = nullptr;               // [T*k, hidden]
   float* out = nullptr;             // [T, hidden]
 };
-// Pairs a tile holds (8 or 16) for these shapes, and the most tiles a batch can need.
+// Pairs a tile holds (8 or 16) for these shapes; the most tiles a batch can need with bm pairs a
+// tile; and the tiles a workspace must hold to serve every batch of up to `tokens`.
 int grouped_tile_pairs(int tokens, int top_k, int n_experts);
-int grouped_max_tiles(int tokens, int top_k, int n_experts);
+int grouped_max_tiles(int tokens, int top_k, int n_experts, int bm);
+int grouped_tile_capacity(int tokens, int top_k, int n_experts);
 // Dynamic shared memory the grouped kernels need for these shapes (checked at load()).
 std::size_t grouped_smem_needed(const GroupedArgs& a);
 // Tokens grouped by expert on the device, then per-expert tiles of integer row dots.

@@ -7,6 +7,7 @@
 // Reproduce one with: test_cuda_engine "cuda: fix*"
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <set>
@@ -166,6 +167,25 @@ TEST_CASE("cuda: fix q8 batch independence: alone (decode) == in a batch (groupe
                        << " token " << t);
         const auto alone = gpu->forward(0, 1, h.data() + std::size_t(t) * s.hidden, 1, q8);
         CHECK(same_bits(alone.hidden.data(), batch.hidden.data() + std::size_t(t) * s.hidden, std::size_t(s.hidden)));
+      }
+    }
+  }
+}
+
+// Host code, run on every machine. The workspace made for a batch serves every smaller batch,
+// but a smaller batch may use 8-pair tiles, hence more of them: at T = 64 (Qwen3's E = 128,
+// k = 8) up to 192 against 161 at T = 65 with 16-pair tiles. The capacity must cover both.
+TEST_CASE("cuda: the grouped workspace's tile capacity covers every smaller batch") {
+  CHECK(cuda::grouped_max_tiles(64, 8, 128, cuda::grouped_tile_pairs(64, 8, 128)) == 192);
+  CHECK(cuda::grouped_max_tiles(65, 8, 128, cuda::grouped_tile_pairs(65, 8, 128)) == 161);
+  struct Shape { int k, E; };
+  for (const Shape& sh : {Shape{8, 128}, Shape{2, 8}, Shape{4, 64}, Shape{1, 1}, Shape{33, 40}}) {
+    int need = 0;  // the most tiles any batch of up to T tokens can need
+    for (int T = 1; T <= 1100; ++T) {
+      need = std::max(need, cuda::grouped_max_tiles(T, sh.k, sh.E, cuda::grouped_tile_pairs(T, sh.k, sh.E)));
+      if (cuda::grouped_tile_capacity(T, sh.k, sh.E) < need) {
+        FAIL("k=" << sh.k << " E=" << sh.E << " T=" << T << ": capacity " << cuda::grouped_tile_capacity(T, sh.k, sh.E)
+                  << " < " << need);
       }
     }
   }
