@@ -499,13 +499,15 @@ void with_kernels(const GroupedArgs& a, int bm, F f) {
 
 }  // namespace
 
-// 8 pairs a tile where an expert averages at most 4: most 16-pair tiles would then hold 8 or
-// fewer, and the smaller layout lets 3 blocks share an SM instead of 2. Measured on the H100
-// (q8, Qwen3's shapes: E = 128, k = 8; reports/gpu/h100-2026-11-26-tiles8): T = 32 0.264 ->
-// 0.229 ms a layer, T = 64 0.295 -> 0.257; at T = 128 (8 pairs an expert) 0.337 -> 0.341, and
-// at T = 512 (32) 0.819 -> 0.967, where 16-pair tiles stage each expert's rows half as often.
+// 8 pairs a tile while an expert averages fewer pairs than one 8-pair MMA column holds: most
+// 16-pair tiles would then hold 8 or fewer, and the smaller layout lets 3 blocks share an SM
+// instead of 2. Measured on the H100 (q8, Qwen3's shapes: E = 128, k = 8, ms a layer;
+// reports/gpu/h100-2026-11-26-tiles8, ab-tiles8.txt and ab-threshold.txt): T = 32 0.260 ->
+// 0.232, T = 64 0.294 -> 0.261, T = 96 (6 pairs an expert) 0.313 -> 0.290, T = 112 (7) 0.324 ->
+// 0.314; at T = 128 (8) 0.336 -> 0.342 and at T = 512 (32) 0.819 -> 0.967, where 16-pair
+// tiles stage each expert's rows half as often.
 int grouped_tile_pairs(int tokens, int top_k, int n_experts) {
-  return (long long)tokens * top_k <= 4LL * n_experts ? 8 : 16;
+  return (long long)tokens * top_k < 8LL * n_experts ? 8 : 16;
 }
 
 int grouped_max_tiles(int tokens, int top_k, int n_experts, int bm) {
@@ -514,7 +516,7 @@ int grouped_max_tiles(int tokens, int top_k, int n_experts, int bm) {
 }
 
 // Not grouped_max_tiles(tokens, ..., grouped_tile_pairs(...)): that falls where the tile size
-// switches (T = 64 -> 65 for Qwen3: 192 -> 161), and a workspace made for a batch serves every
+// switches (T = 127 -> 128 for Qwen3: 255 -> 192), and a workspace made for a batch serves every
 // smaller one. 8-pair tiles bound both sizes and grow with T.
 int grouped_tile_capacity(int tokens, int top_k, int n_experts) {
   return grouped_max_tiles(tokens, top_k, n_experts, 8);

@@ -173,11 +173,11 @@ TEST_CASE("cuda: fix q8 batch independence: alone (decode) == in a batch (groupe
 }
 
 // Host code, run on every machine. The workspace made for a batch serves every smaller batch,
-// but a smaller batch may use 8-pair tiles, hence more of them: at T = 64 (Qwen3's E = 128,
-// k = 8) up to 192 against 161 at T = 65 with 16-pair tiles. The capacity must cover both.
+// but a smaller batch may use 8-pair tiles, hence more of them: for Qwen3's E = 128, k = 8 up
+// to 255 at T = 127, against 192 at T = 128 with 16-pair tiles. The capacity must cover both.
 TEST_CASE("cuda: the grouped workspace's tile capacity covers every smaller batch") {
-  CHECK(cuda::grouped_max_tiles(64, 8, 128, cuda::grouped_tile_pairs(64, 8, 128)) == 192);
-  CHECK(cuda::grouped_max_tiles(65, 8, 128, cuda::grouped_tile_pairs(65, 8, 128)) == 161);
+  CHECK(cuda::grouped_max_tiles(127, 8, 128, cuda::grouped_tile_pairs(127, 8, 128)) == 255);
+  CHECK(cuda::grouped_max_tiles(128, 8, 128, cuda::grouped_tile_pairs(128, 8, 128)) == 192);
   struct Shape { int k, E; };
   for (const Shape& sh : {Shape{8, 128}, Shape{2, 8}, Shape{4, 64}, Shape{1, 1}, Shape{33, 40}}) {
     int need = 0;  // the most tiles any batch of up to T tokens can need
@@ -191,14 +191,14 @@ TEST_CASE("cuda: the grouped workspace's tile capacity covers every smaller batc
   }
 }
 
-// The grouped path holds 8 pairs a tile where an expert averages at most 4 (grouped.cu,
+// The grouped path holds 8 pairs a tile while an expert averages fewer than 8 (grouped.cu,
 // grouped_tile_pairs), else 16. With a skewed router every token also picks expert 0, whose
 // 45 pairs then fill 6 tiles (5 full, one of 5): each token's output must still be what the
 // decode kernels give it alone, bitwise, whichever tile size ran.
 TEST_CASE("cuda: fix q8 batch independence with 8-pair tiles and an expert spread over several tiles") {
   CHECK(cuda::grouped_tile_pairs(45, 4, 64) == 8);    // 180 pairs over 64 experts: 2.8 each
-  CHECK(cuda::grouped_tile_pairs(64, 8, 128) == 8);   // Qwen3 at T = 64: 4 each
-  CHECK(cuda::grouped_tile_pairs(65, 8, 128) == 16);
+  CHECK(cuda::grouped_tile_pairs(127, 8, 128) == 8);  // Qwen3 at T = 127: 7.9 each
+  CHECK(cuda::grouped_tile_pairs(128, 8, 128) == 16);  // 8 each: a full MMA column
   CHECK(cuda::grouped_tile_pairs(45, 8, 16) == 16);
   auto gpu = cuda_engine_or_skip();
   for (int E : {64, 16}) {
