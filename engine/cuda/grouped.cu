@@ -341,7 +341,7 @@ __device__ __forceinline__ void gate_up_subtree(const RowView (&r)[4], const Til
 constexpr int tile_blocks_per_sm(int bm) { return bm == 8 ? 3 : 2; }
 
 // A block: one tile x 16 ffn rows (slots 0..15 gate, 16..31 up); warp w holds subtree w (of
-// 8) of every result, both pair columns when the tile has more than 8 pairs. Writes act =
+// 8) of every result, both pair columns when a 16-pair tile has more than 8. Writes act =
 // SwiGLU in f32; act_quant_kernel rounds it per 32 values as the decode kernel does.
 template <int BM, int kTG, int kTU>
 __global__ void __launch_bounds__(kTileThreads, tile_blocks_per_sm(BM)) gate_up_tile_kernel(GroupedArgs a) {
@@ -406,7 +406,7 @@ __device__ __forceinline__ void down_subtree(const RowView& ra, const RowView& r
 }
 
 // A block: one tile x 64 down rows. Warp roles: 16-row strip warp & 3, subtree warp >> 2 (of
-// 2); both 8-pair columns when the tile has more than 8 pairs. Results: column i / 4, MMA
+// 2); both 8-pair columns when a 16-pair tile has more than 8. Results: column i / 4, MMA
 // result layout i % 4.
 template <int BM, int kT>
 __global__ void __launch_bounds__(kTileThreads, tile_blocks_per_sm(BM)) down_tile_kernel(GroupedArgs a) {

@@ -89,7 +89,7 @@ struct GroupedArgs {
   const float* xsd = nullptr;
   const std::int32_t* experts = nullptr;  // [T, k]
   const float* weights = nullptr;         // [T, k]
-  // workspace (sizes from grouped_workspace)
+  // workspace (CudaMoeEngine::ensure_workspace sizes it for the largest batch so far)
   std::int32_t* sorted = nullptr;   // [T*k] pair ids sorted by expert (stable)
   std::int32_t* tiles = nullptr;    // [1 + 3 * grouped_tile_capacity]: the count, then (expert, start, count)
   float* act = nullptr;             // [T*k, ffn] SwiGLU output, f32

@@ -193,13 +193,13 @@ TEST_CASE("cuda: the grouped workspace's tile capacity covers every smaller batc
 
 // The grouped path holds 8 pairs a tile while an expert averages fewer than 8 (grouped.cu,
 // grouped_tile_pairs), else 16. With a skewed router every token also picks expert 0, whose
-// 45 pairs then fill 6 tiles (5 full, one of 5): each token's output must still be what the
-// decode kernels give it alone, bitwise, whichever tile size ran.
+// 45 pairs then fill 6 tiles of 8 (E = 64: 5 full, one of 5) or 3 of 16 (E = 16): each token's
+// output must still be what the decode kernels give it alone, bitwise, whichever tile size ran.
 TEST_CASE("cuda: fix q8 batch independence with 8-pair tiles and an expert spread over several tiles") {
   CHECK(cuda::grouped_tile_pairs(45, 4, 64) == 8);    // 180 pairs over 64 experts: 2.8 each
   CHECK(cuda::grouped_tile_pairs(127, 8, 128) == 8);  // Qwen3 at T = 127: 7.9 each
   CHECK(cuda::grouped_tile_pairs(128, 8, 128) == 16);  // 8 each: a full MMA column
-  CHECK(cuda::grouped_tile_pairs(45, 8, 16) == 16);
+  CHECK(cuda::grouped_tile_pairs(45, 4, 16) == 16);   // the E = 16 case below: 11.25 each
   auto gpu = cuda_engine_or_skip();
   for (int E : {64, 16}) {
     Spec s;
@@ -220,5 +220,45 @@ TEST_CASE("cuda: fix q8 batch independence with 8-pair tiles and an expert sprea
       const auto alone = gpu->forward(0, 1, h.data() + std::size_t(t) * s.hidden, 1, q8);
       CHECK(same_bits(alone.hidden.data(), batch.hidden.data() + std::size_t(t) * s.hidden, std::size_t(s.hidden)));
     }
+  }
+}
+
+// The device side of the capacity test above: a workspace made for T = 128 (16-pair tiles, up
+// to 192 tiles) then serves T = 126 with 8-pair tiles. An identity router (logit e = x[e]) and
+// tokens whose 8 largest values sit at experts (8t + j) % 112 give each of experts 0..111
+// exactly 9 pairs: 224 tiles. Sized by its own batch, the tile list would overflow here
+// (compute-sanitizer memcheck runs this case); every token must still match its decode output.
+TEST_CASE("cuda: fix a workspace made for a larger batch holds a smaller batch's extra 8-pair tiles") {
+  auto gpu = cuda_engine_or_skip();
+  Spec s;
+  s.hidden = 256; s.ffn = 256; s.n_experts = 128; s.top_k = 8; s.pool_rows = 32;
+  auto om = make_model(s);
+  const int H = s.hidden, E = s.n_experts;
+  std::vector<float>& router = om->floats[1];  // layer 0's [E][hidden] router rows (fixture.hpp)
+  std::fill(router.begin(), router.end(), 0.f);
+  for (int e = 0; e < E; ++e) router[std::size_t(e) * H + e] = 1.f;
+  gpu->load(om->model);
+  constexpr int T = 126;
+  std::vector<float> h = hidden_states(T, H, 31);
+  for (float& v : h) v *= 0.01f;
+  for (int t = 0; t < T; ++t)
+    for (int j = 0; j < 8; ++j) h[std::size_t(t) * H + (8 * t + j) % 112] = 10.f;
+  REQUIRE(cuda::grouped_tile_pairs(T, 8, E) == 8);
+  REQUIRE(cuda::grouped_tile_pairs(128, 8, E) == 16);
+  ForwardOptions q8;
+  q8.mode = ActivationMode::q8;
+  const auto wide = hidden_states(128, H, 32);
+  gpu->forward(0, 1, wide.data(), 128, q8);  // the workspace: made for T = 128
+  const auto batch = gpu->forward(0, 1, h.data(), T, q8);
+  std::vector<int> per_expert(std::size_t(E), 0);
+  for (int e : batch.routing[0].experts) ++per_expert[std::size_t(e)];
+  int tiles = 0;
+  for (int c : per_expert) tiles += (c + 7) / 8;
+  CHECK(tiles == 224);  // the premise: more than T = 128's 16-pair tiles can need
+  CHECK(tiles > cuda::grouped_max_tiles(128, 8, E, 16));
+  for (int t : {0, 63, 125}) {
+    INFO("token " << t);
+    const auto alone = gpu->forward(0, 1, h.data() + std::size_t(t) * H, 1, q8);
+    CHECK(same_bits(alone.hidden.data(), batch.hidden.data() + std::size_t(t) * H, std::size_t(H)));
   }
 }
