@@ -35,7 +35,7 @@ namespace pv::engine::cuda {
 namespace {
 
 // Pairs per tile, BM: 16 (two 8-pair MMA columns) or 8 (one), see grouped_tile_pairs.
-constexpr int kMaxBM = 16;
+constexpr int kMinBM = 8, kMaxBM = 16;
 constexpr int kGuRows = 16;        // ffn rows per gate_up block
 constexpr int kDnRows = 64;        // down rows per block
 constexpr int kTileThreads = 256;  // 8 warps
@@ -338,7 +338,7 @@ __device__ __forceinline__ void gate_up_subtree(const RowView (&r)[4], const Til
 
 // Blocks per SM the tile kernels are built for: an 8-pair tile's shared memory (~74 KB for
 // Qwen3's shapes) lets three share an SM, a 16-pair tile's (~95 KB) two.
-constexpr int tile_blocks_per_sm(int bm) { return bm == 8 ? 3 : 2; }
+constexpr int tile_blocks_per_sm(int bm) { return bm == kMinBM ? 3 : 2; }
 
 // A block: one tile x 16 ffn rows (slots 0..15 gate, 16..31 up); warp w holds subtree w (of
 // 8) of every result, both pair columns when a 16-pair tile has more than 8. Writes act =
@@ -479,8 +479,8 @@ void with_type(int type, F f) {
 }
 template <class F>
 void with_pairs(int bm, F f) {
-  if (bm == 8) f(std::integral_constant<int, 8>{});
-  else f(std::integral_constant<int, 16>{});
+  if (bm == kMinBM) f(std::integral_constant<int, kMinBM>{});
+  else f(std::integral_constant<int, kMaxBM>{});
 }
 // Calls f(gate_up kernel, down kernel) for the model's three types and bm pairs per tile.
 template <class F>
@@ -507,7 +507,7 @@ void with_kernels(const GroupedArgs& a, int bm, F f) {
 // 0.314; at T = 128 (8) 0.336 -> 0.342 and at T = 512 (32) 0.819 -> 0.967, where 16-pair
 // tiles stage each expert's rows half as often.
 int grouped_tile_pairs(int tokens, int top_k, int n_experts) {
-  return (long long)tokens * top_k < 8LL * n_experts ? 8 : 16;
+  return (long long)tokens * top_k < 8LL * n_experts ? kMinBM : kMaxBM;
 }
 
 int grouped_max_tiles(int tokens, int top_k, int n_experts, int bm) {
@@ -519,7 +519,7 @@ int grouped_max_tiles(int tokens, int top_k, int n_experts, int bm) {
 // switches (T = 127 -> 128 for Qwen3: 255 -> 192), and a workspace made for a batch serves every
 // smaller one. 8-pair tiles bound both sizes and grow with T.
 int grouped_tile_capacity(int tokens, int top_k, int n_experts) {
-  return grouped_max_tiles(tokens, top_k, n_experts, 8);
+  return grouped_max_tiles(tokens, top_k, n_experts, kMinBM);
 }
 
 std::size_t grouped_smem_needed(const GroupedArgs& a) {  // the 16-pair layouts are the larger
@@ -531,17 +531,18 @@ void configure_grouped() {
   auto allow = [&](auto kernel) {
     PV_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max));
   };
-  for (int bm : {8, 16})  // every tile kernel once
-    with_pairs(bm, [&](auto B) {
-      constexpr int kB = decltype(B)::value;
-      for (int tg : {kQ4_K, kQ6_K, kQ8_0}) {
-        with_type(tg, [&](auto D) { allow(down_tile_kernel<kB, decltype(D)::value>); });
-        for (int tu : {kQ4_K, kQ6_K, kQ8_0})
-          with_type(tg, [&](auto G) {
-            with_type(tu, [&](auto U) { allow(gate_up_tile_kernel<kB, decltype(G)::value, decltype(U)::value>); });
-          });
+  // Every tile kernel, through the dispatch launch_grouped uses (a down kernel once per up type).
+  for (int bm : {kMinBM, kMaxBM})
+    for (int tg : {kQ4_K, kQ6_K, kQ8_0})
+      for (int tu : {kQ4_K, kQ6_K, kQ8_0}) {
+        GroupedArgs types;
+        types.gate.type = types.down.type = tg;
+        types.up.type = tu;
+        with_kernels(types, bm, [&](auto gu, auto dn) {
+          allow(gu);
+          allow(dn);
+        });
       }
-    });
   allow(group_kernel);
 }
 
