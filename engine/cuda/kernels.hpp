@@ -22,6 +22,8 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime_api.h>
 
+#include "engine/cuda/fast_div.hpp"
+
 namespace pv::engine::cuda {
 
 struct DevMat {  // one [E][rows, cols] expert tensor on the device
@@ -144,6 +146,7 @@ struct StackArgs {
   // Filled by plan_stack: grid size, pipeline depths, shared-memory layout.
   int blocks = 0, gu_depth = 0, dn_depth = 0, act_tokens = 0;
   std::size_t off_a = 0, off_pz = 0, off_sel = 0, off_scratch = 0, off_u = 0, smem = 0;
+  FastDiv by_ffn, by_hidden, by_top_k;  // the items' index splits
 };
 // Chooses the launch for these shapes on a device with `sm_count` SMs and `smem_optin` bytes of
 // shared memory per block; false when the fused kernel does not apply (T > 16, or the shapes

@@ -246,7 +246,7 @@ __device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLay
   const size_t vb = vec_bytes(kQ8, H);
   auto pair_row = [&](int n, int& p, int& r) {  // 32-bit: T * k * ffn < 2^31 (plan_stack checks)
     const int i = int(g.lo) + warp + n * kWarps;
-    p = i / F;
+    p = a.by_ffn.div(i);
     r = i - p * F;
   };
   auto stage = [&](int n, int slot) {  // lane 0 issues both rows
@@ -267,10 +267,10 @@ __device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLay
     pair_row(n, p, r);
     const int e = s.sel_e[p];
     const unsigned char* d = ring + slot * pslot;
-    unsigned char* x = s.x + (p / K) * vb;
-    const float gv = row_dot_vec<kQ8, kGU>(L.gate.type, in_slot(d, row_ptr(L.gate, e, r)), x, H, lane);
-    const float uv = row_dot_vec<kQ8, kGU>(L.up.type, in_slot(d + gslot, row_ptr(L.up, e, r)), x, H, lane);
-    if (lane == 0) a.act[(size_t)p * F + r] = silu(gv) * uv;
+    unsigned char* x = s.x + a.by_top_k.div(p) * vb;
+    const float2 gu = row_dot2_vec<kQ8, kGU>(L.gate.type, in_slot(d, row_ptr(L.gate, e, r)), L.up.type,
+                                             in_slot(d + gslot, row_ptr(L.up, e, r)), x, H, lane);
+    if (lane == 0) a.act[(size_t)p * F + r] = silu(gu.x) * gu.y;
   };
   mark(a, l, kMarkGuFirst);  // again when warp 0's first rows have arrived, if it has any
   const int n = warp_items(g, warp);
@@ -300,7 +300,7 @@ __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer&
     const int n = chunks == 1 ? q : q / chunks, c = q - n * chunks;
     const int i = int(d.lo) + warp + n * kWarps;
     Item it;
-    it.t = i / H;
+    it.t = a.by_hidden.div(i);
     it.r = i - it.t * H;
     it.j0 = c * chunk;
     it.nj = min(chunk, K - it.j0);
@@ -450,6 +450,9 @@ bool plan_stack(StackArgs& a, int sm_count, int smem_optin) {
   smem_optin -= kStaticSmemReserve;
   const int T = a.tokens, K = a.top_k, H = a.hidden, F = a.ffn;
   a.blocks = sm_count;
+  a.by_ffn = FastDiv(unsigned(F));
+  a.by_hidden = FastDiv(unsigned(H));
+  a.by_top_k = FastDiv(unsigned(K));
   // A block's phase-D items span at most this many tokens.
   const long long per = ((long long)T * H + a.blocks - 1) / a.blocks;
   a.act_tokens = int(std::min<long long>(T, (per + H - 1) / H + 1));
