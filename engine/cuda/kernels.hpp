@@ -139,6 +139,8 @@ struct StackArgs {
   // phase boundaries, and the grid's latest end of phase G (PV_CUDA_STACK_TRACE, see
   // CudaMoeEngine::device_forward_ms).
   unsigned long long* trace = nullptr;
+  // With trace: [count][2][blocks] stamps of each block's end of phase G and of phase D.
+  unsigned long long* trace_blocks = nullptr;
   // Each role's ggml type when every layer has the same (DevMat::type), else 0.
   int gate_type = 0, up_type = 0, down_type = 0;
   // The largest row of any layer's gate, up and down tensors (their slots in shared memory).

@@ -71,6 +71,11 @@ __device__ __forceinline__ void mark_last(const StackArgs& a, int l, int k) {
   if (a.trace && threadIdx.x == 0) atomicMax(a.trace + l * kStackMarks + k, globaltimer());
 }
 
+// Block b's end of phase ph (0: G, 1: D) in layer l, for the spread across blocks.
+__device__ __forceinline__ void mark_block(const StackArgs& a, int l, int ph) {
+  if (a.trace_blocks && threadIdx.x == 0) a.trace_blocks[(size_t(l) * 2 + ph) * gridDim.x + blockIdx.x] = globaltimer();
+}
+
 // Grid-wide barrier in two halves, so that a block can do work that no other block waits for
 // (building its own activation vectors, issuing the next phase's copies) between arriving and
 // waiting. The cooperative launch keeps every block resident; the counter starts at 0 (a memset
@@ -434,9 +439,11 @@ __global__ void __launch_bounds__(kThreads, 1) stack_kernel(StackArgs a) {
     mark(a, l, kMarkGuDone);
     grid_arrive(a.barrier);
     mark_last(a, l, kMarkGuLast);  // after grid_arrive's block barrier: all of the block's warps
+    mark_block(a, l, 0);
     phase_down<kQ8, kDN>(a, L, l + 1 < a.count ? a.layers + l + 1 : nullptr, h, out, s, wb, l);
     mark(a, l, kMarkDnDone);
     grid_arrive(a.barrier);
+    mark_block(a, l, 1);
     grid_wait(a.barrier, barrier_no(l, 3));
     mark(a, l, kMarkLayerBarrier);
   }
