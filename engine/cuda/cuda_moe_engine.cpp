@@ -194,8 +194,9 @@ void CudaMoeEngine::ensure_workspace(int tokens, int layers) {
   ws_.logits = DeviceBuffer(T * E * 4, "workspace router logits");
   ws_.barrier = DeviceBuffer(sizeof(unsigned), "workspace grid barrier");
   if (trace_) {  // zeroed: kMarkGuLast is a running maximum
-    ws_.trace = DeviceBuffer(NL * kStackMarks * 8, "workspace stack trace");
-    PV_CUDA_CHECK(cudaMemset(ws_.trace.as<void>(), 0, NL * kStackMarks * 8));
+    const std::size_t n = NL * (kStackMarks + 2 * std::size_t(sm_count_));  // marks, then per-block ends
+    ws_.trace = DeviceBuffer(n * 8, "workspace stack trace");
+    PV_CUDA_CHECK(cudaMemset(ws_.trace.as<void>(), 0, n * 8));
   }
   const std::size_t groups = std::size_t(router_token_groups(int(T)));
   ws_.tickets = DeviceBuffer(groups * 4, "workspace router tickets");
@@ -219,6 +220,7 @@ bool CudaMoeEngine::stack_args(int first, int count, int T, bool q8, bool racy, 
   s.act = ws_.act.as<float>(); s.logits = ws_.logits.as<float>(); s.barrier = ws_.barrier.as<unsigned>();
   s.probs = ws_.probs.as<float>(); s.experts = ws_.experts.as<std::int32_t>(); s.weights = ws_.weights.as<float>();
   s.trace = ws_.trace.as<unsigned long long>();
+  if (s.trace) s.trace_blocks = s.trace + std::size_t(count) * kStackMarks;
   s.gate_type = layers_[first].g.type; s.up_type = layers_[first].u.type; s.down_type = layers_[first].d.type;
   for (int i = first; i < first + count; ++i) {
     if (layers_[i].g.type != s.gate_type) s.gate_type = 0;
@@ -393,6 +395,32 @@ void CudaMoeEngine::print_stack_trace(int count, int T) const {
                median([](auto* m) { return double(m[kMarkLayerBarrier] - m[kMarkLayer]) * 1e-3; }),
                kStackMarkNames[kMarkGuLast],
                median([](auto* m) { return (double(m[kMarkGuLast]) - double(m[kMarkGuDone])) * 1e-3; }));
+  print_block_spread(count, T);
+}
+
+// How far apart the blocks finish phases G and D: per layer the quantiles of the blocks' end
+// times after the earliest block's, then the median of each over layers.
+void CudaMoeEngine::print_block_spread(int count, int T) const {
+  const std::size_t nb = std::size_t(sm_count_);
+  std::vector<unsigned long long> t(std::size_t(count) * 2 * nb);
+  PV_CUDA_CHECK(cudaMemcpy(t.data(), ws_.trace.as<unsigned long long>() + std::size_t(count) * kStackMarks,
+                           t.size() * 8, cudaMemcpyDeviceToHost));
+  for (int ph = 0; ph < 2; ++ph) {
+    std::vector<std::vector<double>> q(4);  // p10, p50, p90, max per layer
+    for (int l = 0; l < count; ++l) {
+      const unsigned long long* b = &t[(std::size_t(l) * 2 + ph) * nb];
+      std::vector<double> d(b, b + nb);
+      const double lo = *std::min_element(d.begin(), d.end());
+      for (double& x : d) x = (x - lo) * 1e-3;
+      std::sort(d.begin(), d.end());
+      const double at[4] = {d[nb / 10], d[nb / 2], d[nb * 9 / 10], d.back()};
+      for (int i = 0; i < 4; ++i) q[i].push_back(at[i]);
+    }
+    for (auto& v : q) std::sort(v.begin(), v.end());
+    std::fprintf(stderr, "stack trace T=%d: blocks' end of phase %s after the first block's (us, median over layers): "
+                 "p10 %.2f | p50 %.2f | p90 %.2f | max %.2f\n", T, ph == 0 ? "G" : "D", q[0][count / 2],
+                 q[1][count / 2], q[2][count / 2], q[3][count / 2]);
+  }
 }
 
 }  // namespace pv::engine::cuda

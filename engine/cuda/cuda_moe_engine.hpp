@@ -85,6 +85,7 @@ class CudaMoeEngine final : public MoeEngine {
   bool fused_decode_ = true;
   bool trace_ = false;  // PV_CUDA_STACK_TRACE set: device_forward_ms prints the fused kernel's phases
   void print_stack_trace(int layer_count, int tokens) const;
+  void print_block_spread(int layer_count, int tokens) const;
   int smem_optin_ = 0;
   std::size_t expert_bytes_ = 0;
   Workspace ws_;

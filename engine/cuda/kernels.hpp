@@ -22,6 +22,8 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime_api.h>
 
+#include "engine/cuda/fast_div.hpp"
+
 namespace pv::engine::cuda {
 
 struct DevMat {  // one [E][rows, cols] expert tensor on the device
@@ -137,6 +139,8 @@ struct StackArgs {
   // phase boundaries, and the grid's latest end of phase G (PV_CUDA_STACK_TRACE, see
   // CudaMoeEngine::device_forward_ms).
   unsigned long long* trace = nullptr;
+  // With trace: [count][2][blocks] stamps of each block's end of phase G and of phase D.
+  unsigned long long* trace_blocks = nullptr;
   // Each role's ggml type when every layer has the same (DevMat::type), else 0.
   int gate_type = 0, up_type = 0, down_type = 0;
   // The largest row of any layer's gate, up and down tensors (their slots in shared memory).
@@ -144,6 +148,7 @@ struct StackArgs {
   // Filled by plan_stack: grid size, pipeline depths, shared-memory layout.
   int blocks = 0, gu_depth = 0, dn_depth = 0, act_tokens = 0;
   std::size_t off_a = 0, off_pz = 0, off_sel = 0, off_scratch = 0, off_u = 0, smem = 0;
+  FastDiv by_ffn, by_hidden, by_top_k;  // the items' index splits
 };
 // Chooses the launch for these shapes on a device with `sm_count` SMs and `smem_optin` bytes of
 // shared memory per block; false when the fused kernel does not apply (T > 16, or the shapes

@@ -71,6 +71,11 @@ __device__ __forceinline__ void mark_last(const StackArgs& a, int l, int k) {
   if (a.trace && threadIdx.x == 0) atomicMax(a.trace + l * kStackMarks + k, globaltimer());
 }
 
+// Block b's end of phase ph (0: G, 1: D) in layer l, for the spread across blocks.
+__device__ __forceinline__ void mark_block(const StackArgs& a, int l, int ph) {
+  if (a.trace_blocks && threadIdx.x == 0) a.trace_blocks[(size_t(l) * 2 + ph) * gridDim.x + blockIdx.x] = globaltimer();
+}
+
 // Grid-wide barrier in two halves, so that a block can do work that no other block waits for
 // (building its own activation vectors, issuing the next phase's copies) between arriving and
 // waiting. The cooperative launch keeps every block resident; the counter starts at 0 (a memset
@@ -246,7 +251,7 @@ __device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLay
   const size_t vb = vec_bytes(kQ8, H);
   auto pair_row = [&](int n, int& p, int& r) {  // 32-bit: T * k * ffn < 2^31 (plan_stack checks)
     const int i = int(g.lo) + warp + n * kWarps;
-    p = i / F;
+    p = a.by_ffn.div(i);
     r = i - p * F;
   };
   auto stage = [&](int n, int slot) {  // lane 0 issues both rows
@@ -267,10 +272,10 @@ __device__ __forceinline__ void phase_gate_up(const StackArgs& a, const StackLay
     pair_row(n, p, r);
     const int e = s.sel_e[p];
     const unsigned char* d = ring + slot * pslot;
-    unsigned char* x = s.x + (p / K) * vb;
-    const float gv = row_dot_vec<kQ8, kGU>(L.gate.type, in_slot(d, row_ptr(L.gate, e, r)), x, H, lane);
-    const float uv = row_dot_vec<kQ8, kGU>(L.up.type, in_slot(d + gslot, row_ptr(L.up, e, r)), x, H, lane);
-    if (lane == 0) a.act[(size_t)p * F + r] = silu(gv) * uv;
+    unsigned char* x = s.x + a.by_top_k.div(p) * vb;
+    const float2 gu = row_dot2_vec<kQ8, kGU>(L.gate.type, in_slot(d, row_ptr(L.gate, e, r)), L.up.type,
+                                             in_slot(d + gslot, row_ptr(L.up, e, r)), x, H, lane);
+    if (lane == 0) a.act[(size_t)p * F + r] = silu(gu.x) * gu.y;
   };
   mark(a, l, kMarkGuFirst);  // again when warp 0's first rows have arrived, if it has any
   const int n = warp_items(g, warp);
@@ -300,7 +305,7 @@ __device__ __forceinline__ void phase_down(const StackArgs& a, const StackLayer&
     const int n = chunks == 1 ? q : q / chunks, c = q - n * chunks;
     const int i = int(d.lo) + warp + n * kWarps;
     Item it;
-    it.t = i / H;
+    it.t = a.by_hidden.div(i);
     it.r = i - it.t * H;
     it.j0 = c * chunk;
     it.nj = min(chunk, K - it.j0);
@@ -434,9 +439,11 @@ __global__ void __launch_bounds__(kThreads, 1) stack_kernel(StackArgs a) {
     mark(a, l, kMarkGuDone);
     grid_arrive(a.barrier);
     mark_last(a, l, kMarkGuLast);  // after grid_arrive's block barrier: all of the block's warps
+    mark_block(a, l, 0);
     phase_down<kQ8, kDN>(a, L, l + 1 < a.count ? a.layers + l + 1 : nullptr, h, out, s, wb, l);
     mark(a, l, kMarkDnDone);
     grid_arrive(a.barrier);
+    mark_block(a, l, 1);
     grid_wait(a.barrier, barrier_no(l, 3));
     mark(a, l, kMarkLayerBarrier);
   }
@@ -450,6 +457,9 @@ bool plan_stack(StackArgs& a, int sm_count, int smem_optin) {
   smem_optin -= kStaticSmemReserve;
   const int T = a.tokens, K = a.top_k, H = a.hidden, F = a.ffn;
   a.blocks = sm_count;
+  a.by_ffn = FastDiv(unsigned(F));
+  a.by_hidden = FastDiv(unsigned(H));
+  a.by_top_k = FastDiv(unsigned(K));
   // A block's phase-D items span at most this many tokens.
   const long long per = ((long long)T * H + a.blocks - 1) / a.blocks;
   a.act_tokens = int(std::min<long long>(T, (per + H - 1) / H + 1));
