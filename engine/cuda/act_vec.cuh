@@ -123,15 +123,15 @@ __device__ __forceinline__ float unit_value(int type, const std::uint8_t* row, i
 
 // row_dot_vec of two rows against the same vector (the fused stack's gate and up rows of an
 // item), their unit loops and butterflies interleaved so that neither waits on the other's
-// latencies. Each result is bitwise row_dot_vec's: the same unit values (unit_value is what
-// row_dot_q8 and row_dot_f add), summed per lane in the same order, then the same butterfly.
-template <bool kQ8, int kT = 0>
-__device__ __forceinline__ float2 row_dot2_vec(int ta, const std::uint8_t* ra, int tb, const std::uint8_t* rb,
-                                               unsigned char* vec, int n, int lane) {
+// latencies. Each result is bitwise row_dot_vec's: the same unit values (dot_unit_q8_as /
+// dot_unit_as, what row_dot_q8 and row_dot_f add), summed per lane in the same order, then the
+// same butterfly.
+template <class UnitA, class UnitB>
+__device__ __forceinline__ float2 row_dot2_units(int units, int lane, UnitA&& ua, UnitB&& ub) {
   float s = 0.f, t = 0.f;
-  for (int un = lane; un < n / 64; un += 32) {
-    s = __fadd_rn(s, unit_value<kQ8, kT>(ta, ra, un, vec, n));
-    t = __fadd_rn(t, unit_value<kQ8, kT>(tb, rb, un, vec, n));
+  for (int un = lane; un < units; un += 32) {
+    s = __fadd_rn(s, ua(un));
+    t = __fadd_rn(t, ub(un));
   }
 #pragma unroll
   for (int o = 16; o > 0; o >>= 1) {
@@ -139,6 +139,19 @@ __device__ __forceinline__ float2 row_dot2_vec(int ta, const std::uint8_t* ra, i
     t = __fadd_rn(t, __shfl_xor_sync(0xffffffffu, t, o));
   }
   return make_float2(s, t);
+}
+template <bool kQ8, int kT = 0>
+__device__ __forceinline__ float2 row_dot2_vec(int ta, const std::uint8_t* ra, int tb, const std::uint8_t* rb,
+                                               unsigned char* vec, int n, int lane) {
+  if constexpr (kQ8) {
+    const QX x = vec_q(vec, n);
+    return row_dot2_units(n / 64, lane, [&](int u) { return dot_unit_q8_as<kT>(ta, ra, u, x); },
+                          [&](int u) { return dot_unit_q8_as<kT>(tb, rb, u, x); });
+  } else {
+    const VecF x = vec_f(vec, n);
+    return row_dot2_units(n / 64, lane, [&](int u) { return dot_unit_as<kT>(ta, ra, u, x.x, x.sum); },
+                          [&](int u) { return dot_unit_as<kT>(tb, rb, u, x.x, x.sum); });
+  }
 }
 
 // q8_round of 32 values (warp.cuh) by one thread.
