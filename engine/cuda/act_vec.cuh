@@ -39,32 +39,6 @@ __device__ __forceinline__ float row_dot_vec(int type, const std::uint8_t* row, 
   else return row_dot_f<kT>(type, row, n / 64, vec_f(vec, n), lane);
 }
 
-// row_dot_vec of two rows of one type against the same vector (gate and up), interleaved;
-// bitwise two row_dot_vec calls. The gate and up types may differ: then two calls.
-template <bool kQ8, int kT = 0>
-__device__ __forceinline__ float2 row_dot2_vec(int ta, const std::uint8_t* ra, int tb, const std::uint8_t* rb,
-                                               unsigned char* vec, int n, int lane) {
-  if constexpr (kQ8) {
-    if (kT != 0 || ta == tb) return row_dot2_q8<kT>(ta, ra, rb, n / 64, vec_q(vec, n), lane);
-  } else {
-    if (kT != 0 || ta == tb) {
-      const VecF x = vec_f(vec, n);
-      float s = 0.f, t = 0.f;
-      for (int un = lane; un < n / 64; un += 32) {
-        s = __fadd_rn(s, dot_unit_as<kT>(ta, ra, un, x.x, x.sum));
-        t = __fadd_rn(t, dot_unit_as<kT>(tb, rb, un, x.x, x.sum));
-      }
-#pragma unroll
-      for (int o = 16; o > 0; o >>= 1) {  // warp_sum's butterfly, both rows at once
-        s = __fadd_rn(s, __shfl_xor_sync(0xffffffffu, s, o));
-        t = __fadd_rn(t, __shfl_xor_sync(0xffffffffu, t, o));
-      }
-      return make_float2(s, t);
-    }
-  }
-  return make_float2(row_dot_vec<kQ8, kT>(ta, ra, vec, n, lane), row_dot_vec<kQ8, kT>(tb, rb, vec, n, lane));
-}
-
 // Stores one value per lane as value 32 * g + lane of the vector at `vec` (n values): q8 rounds
 // the 32 values onto their Q8_1 grid (q8_store), exact keeps them and their sum.
 template <bool kQ8>
@@ -144,6 +118,39 @@ __device__ __forceinline__ float unit_value(int type, const std::uint8_t* row, i
   else {
     const VecF x = vec_f(vec, n);
     return dot_unit_as<kT>(type, row, u, x.x, x.sum);
+  }
+}
+
+// row_dot_vec of two rows against the same vector (the fused stack's gate and up rows of an
+// item), their unit loops and butterflies interleaved so that neither waits on the other's
+// latencies. Each result is bitwise row_dot_vec's: the same unit values (dot_unit_q8_as /
+// dot_unit_as, what row_dot_q8 and row_dot_f add), summed per lane in the same order, then the
+// same butterfly.
+template <class UnitA, class UnitB>
+__device__ __forceinline__ float2 row_dot2_units(int units, int lane, UnitA&& ua, UnitB&& ub) {
+  float s = 0.f, t = 0.f;
+  for (int un = lane; un < units; un += 32) {
+    s = __fadd_rn(s, ua(un));
+    t = __fadd_rn(t, ub(un));
+  }
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) {
+    s = __fadd_rn(s, __shfl_xor_sync(0xffffffffu, s, o));
+    t = __fadd_rn(t, __shfl_xor_sync(0xffffffffu, t, o));
+  }
+  return make_float2(s, t);
+}
+template <bool kQ8, int kT = 0>
+__device__ __forceinline__ float2 row_dot2_vec(int ta, const std::uint8_t* ra, int tb, const std::uint8_t* rb,
+                                               unsigned char* vec, int n, int lane) {
+  if constexpr (kQ8) {
+    const QX x = vec_q(vec, n);
+    return row_dot2_units(n / 64, lane, [&](int u) { return dot_unit_q8_as<kT>(ta, ra, u, x); },
+                          [&](int u) { return dot_unit_q8_as<kT>(tb, rb, u, x); });
+  } else {
+    const VecF x = vec_f(vec, n);
+    return row_dot2_units(n / 64, lane, [&](int u) { return dot_unit_as<kT>(ta, ra, u, x.x, x.sum); },
+                          [&](int u) { return dot_unit_as<kT>(tb, rb, u, x.x, x.sum); });
   }
 }
 

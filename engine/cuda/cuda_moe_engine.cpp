@@ -33,6 +33,13 @@ DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& o) noexcept {
 
 namespace {
 
+// The middle element (the upper one of an even count) of values taken by copy.
+template <class T>
+T median(std::vector<T> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
 DeviceBuffer upload(const void* src, std::size_t bytes, const std::string& what) {
   DeviceBuffer b(bytes, what);
   PV_CUDA_CHECK(cudaMemcpy(b.as<void>(), src, bytes, cudaMemcpyHostToDevice));
@@ -220,7 +227,7 @@ bool CudaMoeEngine::stack_args(int first, int count, int T, bool q8, bool racy, 
   s.act = ws_.act.as<float>(); s.logits = ws_.logits.as<float>(); s.barrier = ws_.barrier.as<unsigned>();
   s.probs = ws_.probs.as<float>(); s.experts = ws_.experts.as<std::int32_t>(); s.weights = ws_.weights.as<float>();
   s.trace = ws_.trace.as<unsigned long long>();
-  if (s.trace) s.trace_blocks = s.trace + std::size_t(count) * kStackMarks;
+  if (s.trace) s.trace_blocks = block_stamps(count);
   s.gate_type = layers_[first].g.type; s.up_type = layers_[first].u.type; s.down_type = layers_[first].d.type;
   for (int i = first; i < first + count; ++i) {
     if (layers_[i].g.type != s.gate_type) s.gate_type = 0;
@@ -370,9 +377,8 @@ double CudaMoeEngine::device_forward_ms(int first, int count, int T, const Forwa
   }
   cudaEventDestroy(a);
   cudaEventDestroy(b);
-  std::sort(ms.begin(), ms.end());
   if (trace_ && fused_decode_fits(first, count, T, opt.mode)) print_stack_trace(count, T);
-  return ms[ms.size() / 2];
+  return median(ms);
 }
 
 // Where the fused kernel's time goes, from the last replay: per phase the median over layers
@@ -381,21 +387,25 @@ void CudaMoeEngine::print_stack_trace(int count, int T) const {
   std::vector<unsigned long long> t(std::size_t(count) * kStackMarks);
   PV_CUDA_CHECK(cudaMemcpy(t.data(), ws_.trace.as<void>(), t.size() * 8, cudaMemcpyDeviceToHost));
   std::fprintf(stderr, "stack trace T=%d (block 0, median over %d layers, us):", T, count);
-  auto median = [&](auto&& us) {
+  auto over_layers = [&](auto&& us) {
     std::vector<double> d;
     for (int l = 0; l < count; ++l) d.push_back(us(&t[std::size_t(l) * kStackMarks]));
-    std::sort(d.begin(), d.end());
-    return d[d.size() / 2];
+    return median(std::move(d));
   };
   for (int k = 1; k <= kMarkLayerBarrier; ++k) {
-    const double us = median([&](auto* m) { return double(m[k] - m[k - 1]) * 1e-3; });
+    const double us = over_layers([&](auto* m) { return double(m[k] - m[k - 1]) * 1e-3; });
     std::fprintf(stderr, " %s %.2f |", kStackMarkNames[k], us);
   }
   std::fprintf(stderr, " layer %.2f | %s %.2f after block 0's\n",
-               median([](auto* m) { return double(m[kMarkLayerBarrier] - m[kMarkLayer]) * 1e-3; }),
+               over_layers([](auto* m) { return double(m[kMarkLayerBarrier] - m[kMarkLayer]) * 1e-3; }),
                kStackMarkNames[kMarkGuLast],
-               median([](auto* m) { return (double(m[kMarkGuLast]) - double(m[kMarkGuDone])) * 1e-3; }));
+               over_layers([](auto* m) { return (double(m[kMarkGuLast]) - double(m[kMarkGuDone])) * 1e-3; }));
   print_block_spread(count, T);
+}
+
+// The trace's per-block stamps of a `count`-layer launch: [count][2][blocks], after its marks.
+unsigned long long* CudaMoeEngine::block_stamps(int count) const {
+  return ws_.trace.as<unsigned long long>() + std::size_t(count) * kStackMarks;
 }
 
 // How far apart the blocks finish phases G and D: per layer the quantiles of the blocks' end
@@ -403,10 +413,9 @@ void CudaMoeEngine::print_stack_trace(int count, int T) const {
 void CudaMoeEngine::print_block_spread(int count, int T) const {
   const std::size_t nb = std::size_t(sm_count_);
   std::vector<unsigned long long> t(std::size_t(count) * 2 * nb);
-  PV_CUDA_CHECK(cudaMemcpy(t.data(), ws_.trace.as<unsigned long long>() + std::size_t(count) * kStackMarks,
-                           t.size() * 8, cudaMemcpyDeviceToHost));
+  PV_CUDA_CHECK(cudaMemcpy(t.data(), block_stamps(count), t.size() * 8, cudaMemcpyDeviceToHost));
   for (int ph = 0; ph < 2; ++ph) {
-    std::vector<std::vector<double>> q(4);  // p10, p50, p90, max per layer
+    std::vector<double> q[4];  // per layer: p10, p50, p90, max
     for (int l = 0; l < count; ++l) {
       const unsigned long long* b = &t[(std::size_t(l) * 2 + ph) * nb];
       std::vector<double> d(b, b + nb);
@@ -416,10 +425,9 @@ void CudaMoeEngine::print_block_spread(int count, int T) const {
       const double at[4] = {d[nb / 10], d[nb / 2], d[nb * 9 / 10], d.back()};
       for (int i = 0; i < 4; ++i) q[i].push_back(at[i]);
     }
-    for (auto& v : q) std::sort(v.begin(), v.end());
     std::fprintf(stderr, "stack trace T=%d: blocks' end of phase %s after the first block's (us, median over layers): "
-                 "p10 %.2f | p50 %.2f | p90 %.2f | max %.2f\n", T, ph == 0 ? "G" : "D", q[0][count / 2],
-                 q[1][count / 2], q[2][count / 2], q[3][count / 2]);
+                 "p10 %.2f | p50 %.2f | p90 %.2f | max %.2f\n", T, ph == 0 ? "G" : "D", median(q[0]), median(q[1]),
+                 median(q[2]), median(q[3]));
   }
 }
 

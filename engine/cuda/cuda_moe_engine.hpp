@@ -86,6 +86,7 @@ class CudaMoeEngine final : public MoeEngine {
   bool trace_ = false;  // PV_CUDA_STACK_TRACE set: device_forward_ms prints the fused kernel's phases
   void print_stack_trace(int layer_count, int tokens) const;
   void print_block_spread(int layer_count, int tokens) const;
+  unsigned long long* block_stamps(int layer_count) const;
   int smem_optin_ = 0;
   std::size_t expert_bytes_ = 0;
   Workspace ws_;

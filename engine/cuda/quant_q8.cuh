@@ -170,25 +170,6 @@ __device__ __forceinline__ float row_dot_q8(int type, const std::uint8_t* row, i
   return s;
 }
 
-// row_dot_q8 of two rows of type kT against the same x (the fused stack's gate and up rows),
-// their units and butterflies interleaved so that neither waits on the other's latencies; each
-// result is bitwise row_dot_q8's (the same operations per row, in the same order).
-template <int kT = 0>
-__device__ __forceinline__ float2 row_dot2_q8(int type, const std::uint8_t* ra, const std::uint8_t* rb, int units,
-                                              const QX& x, int lane) {
-  float s = 0.f, t = 0.f;
-  for (int un = lane; un < units; un += 32) {
-    s = __fadd_rn(s, dot_unit_q8_as<kT>(type, ra, un, x));
-    t = __fadd_rn(t, dot_unit_q8_as<kT>(type, rb, un, x));
-  }
-#pragma unroll
-  for (int o = 16; o > 0; o >>= 1) {
-    s = __fadd_rn(s, __shfl_xor_sync(0xffffffffu, s, o));
-    t = __fadd_rn(t, __shfl_xor_sync(0xffffffffu, t, o));
-  }
-  return make_float2(s, t);
-}
-
 // Quantises one value per lane onto the Q8_1 grid of its 32-lane group (warp.cuh's q8_grid):
 // writes q, and lane 0 writes d and d * sum q; lanes 0 and 16 write the integer sums of their
 // 16-value halves where s16 is not null (the dp4a Q6_K dots read them).
