@@ -51,11 +51,12 @@ for s in $STEPS; do
         --evidence "$OUT/evidence-h100.json" --junit "$OUT/junit-h100.xml" ;;
     faultcatch) step faultcatch 480 faultcatch.log bash falsifiers/tests/fault_catch.sh --pv "$HERE/pv-fault" --out "$OUT/fault-catch.md" ;;
     trace) step trace 120 trace.txt env PV_CUDA_STACK_TRACE=1 "$HERE/pv" bench --backend cuda --synth-layers "$LAYERS" --tokens 1,8 --mode q8 --min-seconds 0.2 ;;
-    ncu)  # source-level profile of the fused stack at T = 1 and 8 (ci/ncu-hotspots.py reads the CSVs)
+    ncu)  # source-level profile of the fused stack at T = 1 and 8 (ci/ncu-hotspots.py reads the CSVs); a failed
+          # profile or export fails the step, whichever T it was (before, T = 8 and gzip set its status)
       NCU=$(command -v ncu || echo /usr/local/cuda/bin/ncu)
-      step ncu 400 ncu.log bash -c "for T in 1 8; do $NCU --kernel-name regex:stack_kernel --launch-skip 2 --launch-count 1 \
+      step ncu 400 ncu.log bash -c "set -eo pipefail; for T in 1 8; do $NCU --kernel-name regex:stack_kernel --launch-skip 2 --launch-count 1 \
         --set full -f -o $OUT/stack-t\$T $HERE/pv bench --backend cuda --synth-layers $LAYERS --tokens \$T --mode q8 \
-        --min-seconds 0.01 && $NCU -i $OUT/stack-t\$T.ncu-rep --page source --csv --print-source cuda,sass \
+        --min-seconds 0.01; $NCU -i $OUT/stack-t\$T.ncu-rep --page source --csv --print-source cuda,sass \
         | gzip > $OUT/ncu-t\$T-source.csv.gz; done" ;;
     torch) step torch 200 torch.txt env PYTHONUNBUFFERED=1 python3 "$HERE/torch_baseline.py" --tokens "$TOKENS" --json "$OUT/torch.json" ;;
     *) echo "gpu-run.sh: unknown step '$s'" >&2; exit 2 ;;

@@ -30,7 +30,7 @@ def read_lines(path):
                 name, header = r[1].split("/")[-1], None
             elif r[0] == "Line No":
                 header = r
-            elif header and r[0]:  # a source line; its SASS rows (empty line number) are summed in it
+            elif header and r[0]:  # a source line, which ncu sums its SASS rows into; those rows (no line number) are skipped
                 rows.append((name, int(r[0]), r[1], dict(zip(header[4:], r[4:]))))
     if not rows:
         sys.exit(f"{path}: no source lines (is it `ncu --page source --csv` output?)")
