@@ -38,7 +38,7 @@ if [ "${PV_BUNDLE_FAULT:-1}" = 1 ]; then
   cp "$BUILD_DIR-fault/harness/cli/pv" "$DEST/pv-fault"  # for falsifiers/tests/fault_catch.sh
   strip "$DEST/test_cuda_engine_fault" "$DEST/pv-fault"
 fi
-cp ci/gpu-run.sh engine/cuda/bench/torch_baseline.py "$DEST/"
+cp ci/gpu-run.sh ci/gpu-ab.sh engine/cuda/bench/torch_baseline.py "$DEST/"
 git rev-parse HEAD > "$DEST/COMMIT"
 du -sh "$DEST"
 ls -la "$DEST" "$DEST/lib"
