@@ -2,8 +2,8 @@
 # Builds, on this (GPU-less) machine, a bundle that runs on the GPU machine of the `device`
 # tool: a static-ish Release build (PV_STATIC=ON: Boost and yaml-cpp linked statically,
 # RapidCheck static, Catch2 header-only) of `pv` and the CUDA test executable, the shared
-# libraries the GPU machine lacks (fmt, ...; found with ldd), ci/gpu-run.sh and the PyTorch
-# baseline. Default destination: .device/ in this checkout (ignored by git; the device tool
+# libraries the GPU machine lacks (fmt, ...; found with ldd), ci/gpu-run.sh, ci/gpu-ab.sh (A/B
+# timing against a baseline build copied in as pv-base) and the PyTorch baseline. Default destination: .device/ in this checkout (ignored by git; the device tool
 # sends /work/main, so run it from /work/main or set PV_DEVICE_DIR=/work/main/.device).
 #   bash ci/gpu-bundle.sh            then, with the device tool:
 #   run(command="bash .device/gpu-run.sh", carry=[".device"])
