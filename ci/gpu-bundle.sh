@@ -3,8 +3,9 @@
 # tool: a static-ish Release build (PV_STATIC=ON: Boost and yaml-cpp linked statically,
 # RapidCheck static, Catch2 header-only) of `pv` and the CUDA test executable, the shared
 # libraries the GPU machine lacks (fmt, ...; found with ldd), ci/gpu-run.sh, ci/gpu-ab.sh (A/B
-# timing against a baseline build copied in as pv-base) and the PyTorch baseline. Default destination: .device/ in this checkout (ignored by git; the device tool
-# sends /work/main, so run it from /work/main or set PV_DEVICE_DIR=/work/main/.device).
+# timing against a baseline build copied in as pv-base) and the PyTorch baseline. Default
+# destination: .device/ in this checkout (ignored by git; the device tool sends /work/main, so
+# run it from /work/main or set PV_DEVICE_DIR=/work/main/.device).
 #   bash ci/gpu-bundle.sh            then, with the device tool:
 #   run(command="bash .device/gpu-run.sh", carry=[".device"])
 # and `tar xf gpu-out.tar` in the folder the outputs come back to.
