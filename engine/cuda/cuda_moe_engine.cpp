@@ -419,9 +419,9 @@ void CudaMoeEngine::print_block_spread(int count, int T) const {
     for (int l = 0; l < count; ++l) {
       const unsigned long long* b = &t[(std::size_t(l) * 2 + ph) * nb];
       std::vector<double> d(b, b + nb);
-      const double lo = *std::min_element(d.begin(), d.end());
-      for (double& x : d) x = (x - lo) * 1e-3;
       std::sort(d.begin(), d.end());
+      const double lo = d.front();  // the earliest block's end
+      for (double& x : d) x = (x - lo) * 1e-3;
       const double at[4] = {d[nb / 10], d[nb / 2], d[nb * 9 / 10], d.back()};
       for (int i = 0; i < 4; ++i) q[i].push_back(at[i]);
     }
