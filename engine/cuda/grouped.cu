@@ -341,15 +341,20 @@ __device__ __forceinline__ void gate_up_subtree(const RowView (&r)[4], const Til
   }
 }
 
-// Blocks per SM the gate/up tile kernel is built for: an 8-pair tile's shared memory (~74 KB
-// for Qwen3's shapes) lets three share an SM, a 16-pair tile's (~95 KB) two.
-constexpr int tile_blocks_per_sm(int bm) { return bm == kMinBM ? 3 : 2; }
+// Blocks per SM the tile kernels are built for (Qwen3's shapes). gate/up: an 8-pair tile's
+// shared memory (~74 KB) lets three share an SM, a 16-pair tile's (~95 KB) two. down: three at
+// either size; a 16-pair tile needs ~69 KB, so only registers kept it at two (110 a thread).
+// Capped at 85 (ptxas: 80, a few spills outside the unit loops), 24 warps an SM hide more of
+// each other's staging: T = 128 0.325 -> 0.312, T = 512 0.783 -> 0.758 ms on the H100
+// (reports/gpu/h100-2026-11-26-down3/). gate/up's 125 registers would spill its accumulators.
+constexpr int gate_up_blocks_per_sm(int bm) { return bm == kMinBM ? 3 : 2; }
+constexpr int kDownBlocksPerSm = 3;
 
 // A block: one tile x 16 ffn rows (slots 0..15 gate, 16..31 up); warp w holds subtree w (of
 // 8) of every result, both pair columns when a 16-pair tile has more than 8. Writes act =
 // SwiGLU in f32; act_quant_kernel rounds it per 32 values as the decode kernel does.
 template <int BM, int kTG, int kTU>
-__global__ void __launch_bounds__(kTileThreads, tile_blocks_per_sm(BM)) gate_up_tile_kernel(GroupedArgs a) {
+__global__ void __launch_bounds__(kTileThreads, gate_up_blocks_per_sm(BM)) gate_up_tile_kernel(GroupedArgs a) {
   extern __shared__ __align__(16) unsigned char smem[];
   __shared__ int pid[kMaxBM];
   __shared__ std::uint64_t bar[2];
@@ -413,11 +418,6 @@ __device__ __forceinline__ void down_subtree(const RowView& ra, const RowView& r
 // A block: one tile x 64 down rows. Warp roles: 16-row strip warp & 3, subtree warp >> 2 (of
 // 2); both 8-pair columns when a 16-pair tile has more than 8. Results: column i / 4, MMA
 // result layout i % 4.
-// Three blocks an SM at either tile size: a 16-pair down tile needs ~69 KB of shared memory for
-// Qwen3's shapes, so only registers kept it at two (110 a thread). Capped at 85 (ptxas: 80, a
-// few spills outside the unit loops), 24 warps an SM hide more of each other's staging: T = 128
-// 0.325 -> 0.312, T = 512 0.783 -> 0.758 ms on the H100 (reports/gpu/h100-2026-11-26-down3/).
-constexpr int kDownBlocksPerSm = 3;
 template <int BM, int kT>
 __global__ void __launch_bounds__(kTileThreads, kDownBlocksPerSm) down_tile_kernel(GroupedArgs a) {
   extern __shared__ __align__(16) unsigned char smem[];
