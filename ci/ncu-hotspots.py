@@ -54,7 +54,8 @@ def main():
     texts = {}
     for s in a.source:
         file, _, path = s.partition("=")
-        texts[file] = open(path).read().split("\n")
+        with open(path) as f:
+            texts[file] = f.read().split("\n")
     rows = read_lines(a.csv)
     total = {k: sum(num(d[v]) for *_, d in rows) or 1.0 for k, v in KEYS.items()}
     stalls = [k for k in rows[0][3] if k.startswith("stall_") and "Not Issued" not in k]
