@@ -79,7 +79,7 @@ __device__ __forceinline__ void warp_logits(const float4* const (&rows)[NE], int
 }
 
 // Softmax over the E logits z of one token (read through L2) by one warp: pz (shared) gets the
-// E probabilities, and probs too when not null.
+// E probabilities, and probs too when not null. For E > 256 (warp_softmax_regs below otherwise).
 __device__ __forceinline__ void warp_softmax(const float* z, int E, float* pz, float* probs, int lane) {
   float m = -INFINITY;
 #pragma unroll 8
@@ -114,24 +114,17 @@ __device__ __forceinline__ unsigned long long topk_key(float p, int e) {
   return (static_cast<unsigned long long>(u) << 32) | static_cast<unsigned>(~e);
 }
 
-// Top-k of the E probabilities pz (shared, complete) by one warp, K <= E: pick j is the largest
-// key below pick j - 1's (each lane scans every 32nd expert, then the warp's maximum: of the high
-// halves, then of the low halves that go with it). Lane 0 writes sel_e[j] and sel_w[j] (shared
-// or global memory).
-// kRegs: keys a lane holds in registers (E <= 32 kRegs); more are recomputed per pick. The
-// selection does not depend on it: keys past E are 0, below every expert's.
-template <int kRegs>
-__device__ __forceinline__ void warp_topk(const float* pz, int E, int K, std::int32_t* sel_e, float* sel_w, int lane) {
-  unsigned long long key[kRegs];
-#pragma unroll
-  for (int m = 0; m < kRegs; ++m) key[m] = lane + 32 * m < E ? topk_key(pz[lane + 32 * m], lane + 32 * m) : 0ull;
+// Top-k of the E probabilities pz (shared, complete) by one warp, K <= E, rescanning pz for
+// every pick: pick j is the largest key below pick j - 1's (each lane's largest of every 32nd
+// expert, then the warp's maximum: of the high halves, then of the low halves that go with
+// it). Lane 0 writes sel_e[j] and sel_w[j] (shared or global memory). For E > 256 only:
+// warp_topk_regs is faster and picks the same experts.
+__device__ __forceinline__ void warp_topk_scan(const float* pz, int E, int K, std::int32_t* sel_e, float* sel_w,
+                                               int lane) {
   unsigned long long prev = ~0ull;  // above every key
   for (int j = 0; j < K; ++j) {
     unsigned long long best = 0;  // below every key (no expert has ~e == 0)
-#pragma unroll
-    for (int m = 0; m < kRegs; ++m)
-      if (key[m] < prev && key[m] > best) best = key[m];
-    for (int e = lane + 32 * kRegs; e < E; e += 32) {
+    for (int e = lane; e < E; e += 32) {
       const unsigned long long k = topk_key(pz[e], e);
       if (k < prev && k > best) best = k;
     }
@@ -141,6 +134,75 @@ __device__ __forceinline__ void warp_topk(const float* pz, int E, int K, std::in
     if (lane == 0) {
       sel_e[j] = int(~lo);
       sel_w[j] = pz[int(~lo)];
+    }
+  }
+}
+
+// warp_softmax with the logits and probabilities in registers, for E <= 32 M: lane l holds
+// experts l + 32 m in p[m] (0 past E). The same operations in the same order, so bitwise the
+// same probabilities; the loops unroll, so a lane's exponentials and divisions overlap (the
+// shared-memory loops ran them one after another: ~1 us of a 23 us layer at T = 1 on the H100).
+template <int M>
+__device__ __forceinline__ void warp_softmax_regs(const float* z, int E, float* probs, float (&p)[M], int lane) {
+  float m = -INFINITY;
+#pragma unroll
+  for (int i = 0; i < M; ++i) {
+    p[i] = lane + 32 * i < E ? __ldcg(z + lane + 32 * i) : 0.f;
+    if (lane + 32 * i < E) m = fmaxf(m, p[i]);
+  }
+  m = warp_max(m);
+  float s = 0.f;
+#pragma unroll
+  for (int i = 0; i < M; ++i)
+    if (lane + 32 * i < E) {
+      p[i] = expf(__fsub_rn(p[i], m));
+      s = __fadd_rn(s, p[i]);
+    }
+  s = warp_sum(s);
+#pragma unroll
+  for (int i = 0; i < M; ++i)
+    if (lane + 32 * i < E) {
+      p[i] = __fdiv_rn(p[i], s);
+      if (probs) probs[lane + 32 * i] = p[i];
+    }
+}
+
+// Top-k of the probabilities p (warp_softmax_regs's layout) by one warp, K <= E: each lane
+// sorts its keys once (largest first, a fixed network); then pick j is the largest of the
+// lanes' first keys (of the high halves, then of the low halves that go with it), and the lane
+// that holds it writes sel_e[j] and sel_w[j] (shared or global memory) and shifts its keys up.
+// The same picks as warp_topk_scan, without comparing every key per pick (that took ~1.5 us
+// of a 23 us layer at T = 1 on the H100).
+template <int M>
+__device__ __forceinline__ void warp_topk_regs(float (&p)[M], int E, int K, std::int32_t* sel_e, float* sel_w,
+                                               int lane) {
+  unsigned long long key[M];
+#pragma unroll
+  for (int i = 0; i < M; ++i) key[i] = lane + 32 * i < E ? topk_key(p[i], lane + 32 * i) : 0ull;
+#pragma unroll
+  for (int r = 0; r < M; ++r)  // odd-even transposition sort
+#pragma unroll
+    for (int i = r & 1; i + 1 < M; i += 2)
+      if (key[i] < key[i + 1]) {
+        const unsigned long long k = key[i];
+        key[i] = key[i + 1];
+        key[i + 1] = k;
+        const float q = p[i];
+        p[i] = p[i + 1];
+        p[i + 1] = q;
+      }
+  for (int j = 0; j < K; ++j) {
+    const unsigned hi = __reduce_max_sync(0xffffffffu, unsigned(key[0] >> 32));
+    const unsigned lo = __reduce_max_sync(0xffffffffu, unsigned(key[0] >> 32) == hi ? unsigned(key[0]) : 0u);
+    if (key[0] == ((static_cast<unsigned long long>(hi) << 32) | lo)) {  // keys are distinct: one lane
+      sel_e[j] = int(~lo);
+      sel_w[j] = p[0];
+#pragma unroll
+      for (int i = 0; i + 1 < M; ++i) {
+        key[i] = key[i + 1];
+        p[i] = p[i + 1];
+      }
+      key[M - 1] = 0;
     }
   }
 }
@@ -158,16 +220,25 @@ __device__ __forceinline__ float renormalised(float p, double sum, int K) {
   return sum > 0.0 ? float(double(p) / sum) : 1.f / float(K);
 }
 
-// One token's selection by one warp: softmax over its E logits z (read through L2) into pz
-// (shared scratch; probs too when not null), top-k into sel_e / sel_w (shared or global), the
-// weights still the selected probabilities.
+// One token's selection by one warp: softmax over its E logits z (read through L2; probs gets
+// the probabilities when not null), top-k into sel_e / sel_w (shared or global), the weights
+// still the selected probabilities. In registers up to E = 256 (Qwen3's 128: 4 a lane); past
+// that through pz (shared scratch of E floats).
 __device__ __forceinline__ void warp_select(const float* z, int E, int K, float* pz, float* probs, std::int32_t* sel_e,
                                             float* sel_w, int lane) {
-  warp_softmax(z, E, pz, probs, lane);
-  __syncwarp();
-  // Each pick compares every key a lane holds: 4 for up to 128 experts (Qwen3's), else 8.
-  if (E <= 128) warp_topk<4>(pz, E, K, sel_e, sel_w, lane);
-  else warp_topk<8>(pz, E, K, sel_e, sel_w, lane);
+  if (E <= 128) {
+    float p[4];
+    warp_softmax_regs(z, E, probs, p, lane);
+    warp_topk_regs(p, E, K, sel_e, sel_w, lane);
+  } else if (E <= 256) {
+    float p[8];
+    warp_softmax_regs(z, E, probs, p, lane);
+    warp_topk_regs(p, E, K, sel_e, sel_w, lane);
+  } else {
+    warp_softmax(z, E, pz, probs, lane);
+    __syncwarp();
+    warp_topk_scan(pz, E, K, sel_e, sel_w, lane);
+  }
   __syncwarp();
 }
 // The selected probabilities sel_w of one token renormalised in place, by one warp.

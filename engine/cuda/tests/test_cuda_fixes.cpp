@@ -50,10 +50,11 @@ bool same_bits(const float* a, const float* b, std::size_t n) { return std::memc
 
 }  // namespace
 
-TEST_CASE("cuda: fix router: any 1 <= k <= E (k = 33, 64 of 64; k = E = 256)") {
+TEST_CASE("cuda: fix router: any 1 <= k <= E (k = 33, 64 of 64; k = E = 256; k = 40 of 320)") {
   auto gpu = cuda_engine_or_skip();
   auto cpu = cpu::make_cpu_engine();
-  for (auto [E, K] : {std::pair{64, 33}, std::pair{64, 64}, std::pair{256, 256}, std::pair{256, 100}}) {
+  for (auto [E, K] : {std::pair{64, 33}, std::pair{64, 64}, std::pair{256, 256}, std::pair{256, 100},
+                        std::pair{320, 40}}) {
     Spec s;
     s.n_experts = E;
     s.top_k = K;
