@@ -79,7 +79,7 @@ __device__ __forceinline__ void warp_logits(const float4* const (&rows)[NE], int
 }
 
 // Softmax over the E logits z of one token (read through L2) by one warp: pz (shared) gets the
-// E probabilities, and probs too when not null. For E > 256 (warp_softmax_regs below otherwise).
+// E probabilities, and probs too when not null.
 __device__ __forceinline__ void warp_softmax(const float* z, int E, float* pz, float* probs, int lane) {
   float m = -INFINITY;
 #pragma unroll 8
@@ -114,17 +114,24 @@ __device__ __forceinline__ unsigned long long topk_key(float p, int e) {
   return (static_cast<unsigned long long>(u) << 32) | static_cast<unsigned>(~e);
 }
 
-// Top-k of the E probabilities pz (shared, complete) by one warp, K <= E, rescanning pz for
-// every pick: pick j is the largest key below pick j - 1's (each lane's largest of every 32nd
-// expert, then the warp's maximum: of the high halves, then of the low halves that go with
-// it). Lane 0 writes sel_e[j] and sel_w[j] (shared or global memory). For E > 256 only:
-// warp_topk_regs is faster and picks the same experts.
-__device__ __forceinline__ void warp_topk_scan(const float* pz, int E, int K, std::int32_t* sel_e, float* sel_w,
-                                               int lane) {
+// Top-k of the E probabilities pz (shared, complete) by one warp, K <= E: pick j is the largest
+// key below pick j - 1's (each lane scans every 32nd expert, then the warp's maximum: of the high
+// halves, then of the low halves that go with it). Lane 0 writes sel_e[j] and sel_w[j] (shared
+// or global memory).
+// kRegs: keys a lane holds in registers (E <= 32 kRegs); more are recomputed per pick. The
+// selection does not depend on it: keys past E are 0, below every expert's.
+template <int kRegs>
+__device__ __forceinline__ void warp_topk(const float* pz, int E, int K, std::int32_t* sel_e, float* sel_w, int lane) {
+  unsigned long long key[kRegs];
+#pragma unroll
+  for (int m = 0; m < kRegs; ++m) key[m] = lane + 32 * m < E ? topk_key(pz[lane + 32 * m], lane + 32 * m) : 0ull;
   unsigned long long prev = ~0ull;  // above every key
   for (int j = 0; j < K; ++j) {
     unsigned long long best = 0;  // below every key (no expert has ~e == 0)
-    for (int e = lane; e < E; e += 32) {
+#pragma unroll
+    for (int m = 0; m < kRegs; ++m)
+      if (key[m] < prev && key[m] > best) best = key[m];
+    for (int e = lane + 32 * kRegs; e < E; e += 32) {
       const unsigned long long k = topk_key(pz[e], e);
       if (k < prev && k > best) best = k;
     }
@@ -171,7 +178,7 @@ __device__ __forceinline__ void warp_softmax_regs(const float* z, int E, float* 
 // sorts its keys once (largest first, a fixed network); then pick j is the largest of the
 // lanes' first keys (of the high halves, then of the low halves that go with it), and the lane
 // that holds it writes sel_e[j] and sel_w[j] (shared or global memory) and shifts its keys up.
-// The same picks as warp_topk_scan, without comparing every key per pick (that took ~1.5 us
+// The same picks as warp_topk, without comparing every key per pick (that took ~1.5 us
 // of a 23 us layer at T = 1 on the H100).
 template <int M>
 __device__ __forceinline__ void warp_topk_regs(float (&p)[M], int E, int K, std::int32_t* sel_e, float* sel_w,
@@ -220,25 +227,28 @@ __device__ __forceinline__ float renormalised(float p, double sum, int K) {
   return sum > 0.0 ? float(double(p) / sum) : 1.f / float(K);
 }
 
-// One token's selection by one warp: softmax over its E logits z (read through L2; probs gets
-// the probabilities when not null), top-k into sel_e / sel_w (shared or global), the weights
-// still the selected probabilities. In registers up to E = 256 (Qwen3's 128: 4 a lane); past
-// that through pz (shared scratch of E floats).
+// One token's selection by one warp: softmax over its E logits z (read through L2) into pz
+// (shared scratch; probs too when not null), top-k into sel_e / sel_w (shared or global), the
+// weights still the selected probabilities.
 __device__ __forceinline__ void warp_select(const float* z, int E, int K, float* pz, float* probs, std::int32_t* sel_e,
                                             float* sel_w, int lane) {
-  if (E <= 128) {
-    float p[4];
-    warp_softmax_regs(z, E, probs, p, lane);
-    warp_topk_regs(p, E, K, sel_e, sel_w, lane);
-  } else if (E <= 256) {
-    float p[8];
-    warp_softmax_regs(z, E, probs, p, lane);
-    warp_topk_regs(p, E, K, sel_e, sel_w, lane);
-  } else {
-    warp_softmax(z, E, pz, probs, lane);
-    __syncwarp();
-    warp_topk_scan(pz, E, K, sel_e, sel_w, lane);
-  }
+  warp_softmax(z, E, pz, probs, lane);
+  __syncwarp();
+  // Each pick compares every key a lane holds: 4 for up to 128 experts (Qwen3's), else 8.
+  if (E <= 128) warp_topk<4>(pz, E, K, sel_e, sel_w, lane);
+  else warp_topk<8>(pz, E, K, sel_e, sel_w, lane);
+  __syncwarp();
+}
+// warp_select for the fused stack: in registers up to E = 128 (Qwen3's: 4 a lane). router_kernel
+// keeps warp_select: with the register version inlined, the compiler scheduled that kernel's
+// logits loop differently (48-64 registers instead of 79) and it took 17.4 -> 26.5 us at T = 32
+// on the H100 (ncu). Both pick the same experts (one total order of keys; tested bitwise).
+__device__ __forceinline__ void warp_select_fast(const float* z, int E, int K, float* pz, float* probs,
+                                                 std::int32_t* sel_e, float* sel_w, int lane) {
+  if (E > 128) return warp_select(z, E, K, pz, probs, sel_e, sel_w, lane);
+  float p[4];
+  warp_softmax_regs(z, E, probs, p, lane);
+  warp_topk_regs(p, E, K, sel_e, sel_w, lane);
   __syncwarp();
 }
 // The selected probabilities sel_w of one token renormalised in place, by one warp.

@@ -218,7 +218,7 @@ __device__ __forceinline__ void phase_router(const StackArgs& a, const StackLaye
   // routes); the weights are renormalised later (finish_routing), once phase G's copies are out.
   const int K = a.top_k;
   if (warp < T)
-    warp_select(a.logits + (size_t)warp * E, E, K, s.pz + warp * pz_stride(E),
+    warp_select_fast(a.logits + (size_t)warp * E, E, K, s.pz + warp * pz_stride(E),
                 blockIdx.x == 0 ? a.probs + ((size_t)l * T + warp) * E : nullptr, s.sel_e + warp * K,
                 s.sel_w + warp * K, lane);
   __syncthreads();
