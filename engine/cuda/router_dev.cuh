@@ -114,9 +114,16 @@ __device__ __forceinline__ unsigned long long topk_key(float p, int e) {
   return (static_cast<unsigned long long>(u) << 32) | static_cast<unsigned>(~e);
 }
 
+// The largest of the lanes' keys, by two integer reductions: of the high halves, then of the
+// low halves that go with the largest high half.
+__device__ __forceinline__ unsigned long long warp_max_key(unsigned long long key) {
+  const unsigned hi = __reduce_max_sync(0xffffffffu, unsigned(key >> 32));
+  const unsigned lo = __reduce_max_sync(0xffffffffu, unsigned(key >> 32) == hi ? unsigned(key) : 0u);
+  return (static_cast<unsigned long long>(hi) << 32) | lo;
+}
+
 // Top-k of the E probabilities pz (shared, complete) by one warp, K <= E: pick j is the largest
-// key below pick j - 1's (each lane scans every 32nd expert, then the warp's maximum: of the high
-// halves, then of the low halves that go with it). Lane 0 writes sel_e[j] and sel_w[j] (shared
+// key below pick j - 1's (each lane scans every 32nd expert, then warp_max_key). Lane 0 writes sel_e[j] and sel_w[j] (shared
 // or global memory).
 // kRegs: keys a lane holds in registers (E <= 32 kRegs); more are recomputed per pick. The
 // selection does not depend on it: keys past E are 0, below every expert's.
@@ -135,12 +142,10 @@ __device__ __forceinline__ void warp_topk(const float* pz, int E, int K, std::in
       const unsigned long long k = topk_key(pz[e], e);
       if (k < prev && k > best) best = k;
     }
-    const unsigned hi = __reduce_max_sync(0xffffffffu, unsigned(best >> 32));
-    const unsigned lo = __reduce_max_sync(0xffffffffu, unsigned(best >> 32) == hi ? unsigned(best) : 0u);
-    prev = (static_cast<unsigned long long>(hi) << 32) | lo;
+    prev = warp_max_key(best);
     if (lane == 0) {
-      sel_e[j] = int(~lo);
-      sel_w[j] = pz[int(~lo)];
+      sel_e[j] = int(~unsigned(prev));
+      sel_w[j] = pz[int(~unsigned(prev))];
     }
   }
 }
@@ -176,8 +181,8 @@ __device__ __forceinline__ void warp_softmax_regs(const float* z, int E, float* 
 
 // Top-k of the probabilities p (warp_softmax_regs's layout) by one warp, K <= E: each lane
 // sorts its keys once (largest first, a fixed network); then pick j is the largest of the
-// lanes' first keys (of the high halves, then of the low halves that go with it), and the lane
-// that holds it writes sel_e[j] and sel_w[j] (shared or global memory) and shifts its keys up.
+// lanes' first keys (warp_max_key), and the lane that holds it writes sel_e[j] and sel_w[j]
+// (shared or global memory) and shifts its keys up.
 // The same picks as warp_topk, without comparing every key per pick (that took ~1.5 us
 // of a 23 us layer at T = 1 on the H100).
 template <int M>
@@ -199,10 +204,9 @@ __device__ __forceinline__ void warp_topk_regs(float (&p)[M], int E, int K, std:
         p[i + 1] = q;
       }
   for (int j = 0; j < K; ++j) {
-    const unsigned hi = __reduce_max_sync(0xffffffffu, unsigned(key[0] >> 32));
-    const unsigned lo = __reduce_max_sync(0xffffffffu, unsigned(key[0] >> 32) == hi ? unsigned(key[0]) : 0u);
-    if (key[0] == ((static_cast<unsigned long long>(hi) << 32) | lo)) {  // keys are distinct: one lane
-      sel_e[j] = int(~lo);
+    const unsigned long long best = warp_max_key(key[0]);
+    if (key[0] == best) {  // keys are distinct: one lane
+      sel_e[j] = int(~unsigned(best));
       sel_w[j] = p[0];
 #pragma unroll
       for (int i = 0; i + 1 < M; ++i) {

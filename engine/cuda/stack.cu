@@ -219,8 +219,8 @@ __device__ __forceinline__ void phase_router(const StackArgs& a, const StackLaye
   const int K = a.top_k;
   if (warp < T)
     warp_select_fast(a.logits + (size_t)warp * E, E, K, s.pz + warp * pz_stride(E),
-                blockIdx.x == 0 ? a.probs + ((size_t)l * T + warp) * E : nullptr, s.sel_e + warp * K,
-                s.sel_w + warp * K, lane);
+                     blockIdx.x == 0 ? a.probs + ((size_t)l * T + warp) * E : nullptr, s.sel_e + warp * K,
+                     s.sel_w + warp * K, lane);
   __syncthreads();
   mark(a, l, kMarkRouted);
 }
